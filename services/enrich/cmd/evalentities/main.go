@@ -1,0 +1,308 @@
+// Command evalentities scores the entity tagger on the evaluation splits of
+// shared/data/ner with exact-match entity precision, recall and F1 per type,
+// as conlleval counts them.
+//
+// Two ways through the tagger:
+//   - enrich: each document's sentences become an article body (one
+//     sentence a line), the articles go through `enrich tag` (language
+//     detection, tokenisation, tagging, offsets) and a predicted entity counts
+//     when its byte span and type equal a gold entity's;
+//   - tokens: the gold tokens go straight to the model of the set's language.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/newsflow/newsflow/pkg/article"
+	"github.com/newsflow/newsflow/services/enrich/internal/entities"
+	"github.com/newsflow/newsflow/services/enrich/internal/entities/corpus"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintf(os.Stderr, "evalentities: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("evalentities", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", "../shared/data/ner", "directory of the NER corpora")
+	mode := fs.String("mode", "enrich,tokens", "enrich (through `enrich tag`), tokens (gold tokens), or both")
+	enrichBin := fs.String("enrich", "bin/enrich", "the enrich binary, for mode enrich")
+	models := fs.String("models", "", "model directory (default: the models built into this binary)")
+	sets := fs.String("sets", "", "comma-separated set names to score (default: all)")
+	lang := fs.String("lang", "", "score every set with this language's model (tokens mode), e.g. xx")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	all, err := corpus.Load(*data, corpus.Eval)
+	if err != nil {
+		return err
+	}
+	if *sets != "" {
+		want := strings.Split(*sets, ",")
+		all = slices.DeleteFunc(all, func(s corpus.Set) bool { return !slices.Contains(want, s.Name) })
+	}
+	cfg := entities.DefaultConfig()
+	if *models != "" {
+		cfg.Models = os.DirFS(*models)
+		if _, err := os.Stat(*models + "/" + entities.Fallback + ".ner.gz"); err != nil {
+			cfg.Fallback = ""
+		}
+	}
+	tagger, err := entities.New(cfg)
+	if err != nil {
+		return err
+	}
+	for _, m := range strings.Split(*mode, ",") {
+		switch m {
+		case "tokens":
+			fmt.Fprintf(stdout, "## gold tokens, straight into the model\n\n")
+			for _, s := range all {
+				l := s.Lang
+				if *lang != "" {
+					l = *lang
+				}
+				start := time.Now()
+				sc, err := scoreTokens(tagger, s, l)
+				if err != nil {
+					return err
+				}
+				report(stdout, s, l, sc, time.Since(start))
+			}
+		case "enrich":
+			fmt.Fprintf(stdout, "## through `enrich tag` (language detected, text tokenised by the tagger)\n\n")
+			for _, s := range all {
+				start := time.Now()
+				sc, langs, err := scoreEnrich(ctx, *enrichBin, s)
+				if err != nil {
+					return err
+				}
+				report(stdout, s, langs, sc, time.Since(start))
+			}
+		default:
+			return fmt.Errorf("unknown mode %q", m)
+		}
+	}
+	return nil
+}
+
+// counts are conlleval's: gold entities, predicted entities, exact matches.
+type counts struct{ gold, pred, correct int }
+
+type scores map[string]*counts
+
+func (s scores) add(typ string, gold, pred, correct int) {
+	c := s[typ]
+	if c == nil {
+		c = &counts{}
+		s[typ] = c
+	}
+	c.gold += gold
+	c.pred += pred
+	c.correct += correct
+}
+
+func prf(c counts) (p, r, f float64) {
+	if c.pred > 0 {
+		p = float64(c.correct) / float64(c.pred)
+	}
+	if c.gold > 0 {
+		r = float64(c.correct) / float64(c.gold)
+	}
+	if p+r > 0 {
+		f = 2 * p * r / (p + r)
+	}
+	return
+}
+
+func report(w io.Writer, s corpus.Set, lang string, sc scores, d time.Duration) {
+	types := []string{"PER", "ORG", "LOC", "MISC"}
+	var all, noMisc counts
+	for _, t := range types {
+		if c := sc[t]; c != nil {
+			all.gold += c.gold
+			all.pred += c.pred
+			all.correct += c.correct
+			if t != "MISC" {
+				noMisc.gold += c.gold
+				noMisc.pred += c.pred
+				noMisc.correct += c.correct
+			}
+		}
+	}
+	fmt.Fprintf(w, "%s (%s, %d tokens, model %s, %s)\n\n", s.Name, s.Lang, s.Tokens(), lang, d.Round(time.Millisecond))
+	fmt.Fprintf(w, "| type | gold | pred | P | R | F1 |\n|---|---:|---:|---:|---:|---:|\n")
+	row := func(name string, c counts) {
+		p, r, f := prf(c)
+		fmt.Fprintf(w, "| %s | %d | %d | %.3f | %.3f | %.3f |\n", name, c.gold, c.pred, p, r, f)
+	}
+	for _, t := range types {
+		if c := sc[t]; c != nil {
+			row(t, *c)
+		}
+	}
+	row("all", all)
+	if s.NoMISC || sc["MISC"] != nil {
+		row("PER/ORG/LOC", noMisc)
+	}
+	fmt.Fprintln(w)
+}
+
+type chunk struct {
+	start, end int
+	typ        string
+}
+
+func chunks(tags []string) []chunk {
+	labels := make([]int, len(tags))
+	for i, t := range tags {
+		labels[i] = entities.LabelIndex(t)
+	}
+	var out []chunk
+	for _, sp := range entities.Spans(labels) {
+		out = append(out, chunk{sp.Start, sp.End, entities.Types[sp.Type]})
+	}
+	return out
+}
+
+// compare scores predicted against gold chunks; for sets without MISC,
+// predicted MISC entities are not counted.
+func compare(sc scores, gold, pred []chunk, noMISC bool) {
+	g := map[chunk]bool{}
+	for _, c := range gold {
+		g[c] = true
+		sc.add(c.typ, 1, 0, 0)
+	}
+	for _, c := range pred {
+		if noMISC && c.typ == "MISC" {
+			continue
+		}
+		hit := 0
+		if g[c] {
+			hit = 1
+		}
+		sc.add(c.typ, 0, 1, hit)
+	}
+}
+
+func scoreTokens(t *entities.Tagger, s corpus.Set, lang string) (scores, error) {
+	sc := scores{}
+	for _, d := range s.Docs {
+		for _, x := range d.Sentences {
+			pred, err := t.TagWords(x.Words, lang)
+			if err != nil {
+				return nil, err
+			}
+			compare(sc, chunks(x.Tags), chunks(pred), s.NoMISC)
+		}
+	}
+	return sc, nil
+}
+
+// scoreEnrich runs the set through `enrich tag` and scores byte spans.
+func scoreEnrich(ctx context.Context, bin string, s corpus.Set) (scores, string, error) {
+	var in bytes.Buffer
+	var golds [][]chunk
+	enc := json.NewEncoder(&in)
+	enc.SetEscapeHTML(false)
+	for i, d := range s.Docs {
+		var body strings.Builder
+		var gold []chunk
+		for _, x := range d.Sentences {
+			if body.Len() > 0 {
+				body.WriteByte('\n')
+			}
+			offs := make([]int, len(x.Words)+1)
+			for j, w := range x.Words {
+				if j > 0 {
+					body.WriteByte(' ')
+				}
+				offs[j] = body.Len()
+				body.WriteString(w)
+				offs[j+1] = body.Len()
+			}
+			for _, c := range chunks(x.Tags) {
+				// The end of the chunk is the end of its last word.
+				end := offs[c.end-1] + len(x.Words[c.end-1])
+				gold = append(gold, chunk{offs[c.start], end, c.typ})
+			}
+		}
+		sum := sha256.Sum256([]byte(fmt.Sprintf("%s/%d", s.Name, i)))
+		a := article.Raw{
+			SchemaVersion: article.SchemaVersion,
+			ID:            hex.EncodeToString(sum[:16]),
+			Source:        article.Source{Type: "jsonl", Name: "eval", URI: s.Name},
+			Body:          body.String(),
+			IngestedAt:    time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		}
+		if err := enc.Encode(&a); err != nil {
+			return nil, "", err
+		}
+		golds = append(golds, gold)
+	}
+	cmd := exec.CommandContext(ctx, bin, "tag")
+	cmd.Stdin = &in
+	var out, errb bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &errb
+	if err := cmd.Run(); err != nil {
+		return nil, "", fmt.Errorf("running %s tag: %w: %s", bin, err, errb.String())
+	}
+	sc := scores{}
+	langs := map[string]int{}
+	scan := bufio.NewScanner(&out)
+	scan.Buffer(make([]byte, 1<<20), 64<<20)
+	i := 0
+	for scan.Scan() {
+		var e article.Enriched
+		if err := json.Unmarshal(scan.Bytes(), &e); err != nil {
+			return nil, "", fmt.Errorf("output line %d: %w", i+1, err)
+		}
+		if i >= len(golds) {
+			return nil, "", fmt.Errorf("more output lines than articles")
+		}
+		if e.Enrichment.Language != nil {
+			langs[e.Enrichment.Language.Code]++
+		}
+		var pred []chunk
+		for _, en := range e.Enrichment.Entities {
+			if en.Field == "body" {
+				pred = append(pred, chunk{en.Start, en.End, en.Type})
+			}
+		}
+		compare(sc, golds[i], pred, s.NoMISC)
+		i++
+	}
+	if err := scan.Err(); err != nil {
+		return nil, "", err
+	}
+	if i != len(golds) {
+		return nil, "", fmt.Errorf("%d output lines for %d articles", i, len(golds))
+	}
+	var parts []string
+	for k, v := range langs {
+		parts = append(parts, fmt.Sprintf("%s:%d", k, v))
+	}
+	slices.Sort(parts)
+	return sc, "detected " + strings.Join(parts, " "), nil
+}

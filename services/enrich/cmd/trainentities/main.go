@@ -1,0 +1,163 @@
+// Command trainentities trains the named-entity models that the enrich
+// service embeds (internal/entities/models) from the corpora in
+// shared/data/ner. Training is deterministic for a given seed.
+//
+//	trainentities -data ../shared/data/ner -out services/enrich/internal/entities/models
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/newsflow/newsflow/services/enrich/internal/entities"
+	"github.com/newsflow/newsflow/services/enrich/internal/entities/corpus"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintf(os.Stderr, "trainentities: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("trainentities", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", "../shared/data/ner", "directory of the NER corpora")
+	out := fs.String("out", "services/enrich/internal/entities/models", "directory to write the models to")
+	langs := fs.String("langs", "en,nl,de,fr,es,xx", "models to train (xx: multilingual fallback)")
+	epochs := fs.Int("epochs", 12, "perceptron epochs")
+	seed := fs.Uint64("seed", 1, "shuffling seed")
+	minCount := fs.Int("min-count", 2, "drop features seen fewer times")
+	prune := fs.Float64("prune", 0.02, "drop features whose weights all stay below this fraction of the largest")
+	other := fs.Float64("other", 0.25, "weight of other languages' corpora in a language's model")
+	workers := fs.Int("workers", 2, "models trained at once")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	start := time.Now()
+	sets, err := corpus.Load(*data, corpus.Train)
+	if err != nil {
+		return err
+	}
+	for _, s := range sets {
+		fmt.Fprintf(stderr, "loaded %-28s %s %7d tokens weight %.2f noMISC=%v\n", s.Name, s.Lang, s.Tokens(), s.Weight, s.NoMISC)
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	var (
+		mu    sync.Mutex
+		first error
+		wg    sync.WaitGroup
+	)
+	sem := make(chan struct{}, max(1, *workers))
+	for _, lang := range strings.Split(*langs, ",") {
+		lang = strings.TrimSpace(lang)
+		if lang == "" {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if ctx.Err() != nil {
+				return
+			}
+			err := trainOne(lang, sets, *out, *epochs, *seed, *minCount, *prune, float32(*other), stderr, &mu)
+			if err != nil {
+				mu.Lock()
+				if first == nil {
+					first = err
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "trained %s in %s\n", *langs, time.Since(start).Round(time.Second))
+	return nil
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func trainOne(lang string, sets []corpus.Set, outDir string, epochs int, seed uint64, minCount int, prune float64, other float32, stderr io.Writer, mu *sync.Mutex) error {
+	var sents []entities.Sentence
+	var caseText [][]string
+	for _, s := range sets {
+		w := s.Weight
+		if lang != entities.Fallback && s.Lang != lang {
+			w *= other
+		}
+		if w <= 0 {
+			continue
+		}
+		for _, d := range s.Docs {
+			for _, x := range d.Sentences {
+				labels := make([]int, len(x.Tags))
+				for i, t := range x.Tags {
+					labels[i] = entities.LabelIndex(t)
+				}
+				sents = append(sents, entities.Sentence{Words: x.Words, Labels: labels, Partial: s.NoMISC, Weight: w})
+				if s.Lang == lang || lang == entities.Fallback {
+					caseText = append(caseText, x.Words)
+				}
+			}
+		}
+	}
+	if len(sents) == 0 {
+		return fmt.Errorf("no training data for %s", lang)
+	}
+	cfg := entities.TrainConfig{
+		Lang: lang, Epochs: epochs, Seed: seed, MinCount: minCount, Prune: prune,
+		CaseText: caseText, Log: lockedWriter{mu, stderr},
+	}
+	m, keys, err := entities.Train(cfg, sents)
+	if err != nil {
+		return fmt.Errorf("training %s: %w", lang, err)
+	}
+	var buf bytes.Buffer
+	if err := m.Marshal(&buf, keys); err != nil {
+		return fmt.Errorf("writing %s: %w", lang, err)
+	}
+	path := filepath.Join(outDir, lang+".ner.gz")
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	mu.Lock()
+	fmt.Fprintf(stderr, "[%s] wrote %s (%d bytes, %d features)\n", lang, path, buf.Len(), m.Features())
+	mu.Unlock()
+	return nil
+}

@@ -1,0 +1,436 @@
+package entities
+
+import (
+	"unicode"
+	"unicode/utf8"
+)
+
+// Features are 64-bit hashes of (template, value): no feature strings are
+// built at run time. Each token's word-level values (normalised form, shape,
+// affixes, cluster) are hashed once; the templates mix those hashes.
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func hashBytes(b []byte) uint64 {
+	h := uint64(fnvOffset)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= fnvPrime
+	}
+	return h
+}
+
+func hashString(s string) uint64 {
+	h := uint64(fnvOffset)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime
+	}
+	return h
+}
+
+// mix combines a template id and a value hash (splitmix64 finaliser).
+func mix(a, b uint64) uint64 {
+	x := a*0x9E3779B97F4A7C15 + b
+	x ^= x >> 30
+	x *= 0xBF58476D1CE4E5B9
+	x ^= x >> 27
+	x *= 0x94D049BB133111EB
+	x ^= x >> 31
+	return x
+}
+
+// Feature templates.
+const (
+	tBias uint64 = iota + 1
+	tLower
+	tPrefix // +1..4
+	_
+	_
+	_
+	tSuffix // +1..5
+	_
+	_
+	_
+	_
+	tShape
+	tFlag
+	tLowerM1
+	tLowerP1
+	tLowerM2
+	tLowerP2
+	tShapeM1
+	tShapeP1
+	tBigramL
+	tBigramR
+	tShape3
+	tFirstShape
+	tFirst
+	tCase
+	tCaseFirst
+	tHeadShape
+	tHeadLower
+	tSuffixM1
+	tSuffixP1
+	tLowerM1Shape
+	tShapeLowerP1
+	tCluster
+	tClusterM1
+	tClusterP1
+	tClusterM2
+	tClusterP2
+	tClusterBigram
+	tGaz
+	tGazWord
+	tPrefix2M1
+	tLast
+)
+
+// Word flags.
+const (
+	fInitCap = 1 << iota
+	fAllCaps
+	fHasUpper
+	fHasDigit
+	fAllDigit
+	fHasHyphen
+	fHasPeriod
+	fPunct
+	fInitial
+	fApostrophe
+	fMixedCase
+	fLen1
+	fLen2
+	fLen3
+	fLen4to6
+	fLen7plus
+	fHashtag
+	fURL
+)
+
+// Case buckets: how often a word is seen in lower case in the training text.
+const (
+	caseUnseen = iota
+	caseNeverLower
+	caseRarelyLower
+	caseOftenLower
+	caseMostlyLower
+	caseLowerOnly // the token itself is lower case
+)
+
+type wordInfo struct {
+	lower   uint64
+	shape   uint64
+	prefix  [4]uint64
+	suffix  [5]uint64
+	cluster [3]uint64 // cluster path prefixes of 4, 8 and 12 bits; 0 when unknown
+	flags   uint32
+	caseB   uint8
+	gaz     uint8 // gazetteer classes seen for this word (bit per type, B/I)
+}
+
+// resources are the model's word tables used by the features.
+type resources struct {
+	caseTable map[uint64]uint8  // lower-case hash -> case bucket
+	clusters  map[uint64]uint16 // lower-case hash -> cluster path (12 bits, MSB first)
+	gazetteer map[uint64]uint8  // lower-case hash -> bitmask of types seen in entity names
+}
+
+// featurizer extracts features; one per goroutine (it reuses buffers).
+type featurizer struct {
+	res   *resources
+	buf   []byte
+	infos []wordInfo
+}
+
+func newFeaturizer(res *resources) *featurizer {
+	return &featurizer{res: res, buf: make([]byte, 0, 64)}
+}
+
+// normalise writes the lower-cased word with digits folded to 0 and curly
+// quotes made straight.
+func normalise(buf []byte, w string) []byte {
+	buf = buf[:0]
+	for _, r := range w {
+		switch {
+		case r < utf8.RuneSelf:
+			c := byte(r)
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			} else if c >= '0' && c <= '9' {
+				c = '0'
+			}
+			buf = append(buf, c)
+			continue
+		case r == '\u2019' || r == '\u2018' || r == '`' || r == '\u00b4':
+			r = '\''
+		case r == '\u201c' || r == '\u201d' || r == '\u201e' || r == '\u00ab' || r == '\u00bb':
+			r = '"'
+		case r == '\u2013' || r == '\u2014':
+			r = '-'
+		case unicode.IsDigit(r):
+			r = '0'
+		default:
+			r = unicode.ToLower(r)
+		}
+		buf = utf8.AppendRune(buf, r)
+	}
+	return buf
+}
+
+// lowerKey is the hash under which the word tables store a word.
+func lowerKey(buf []byte, w string) (uint64, []byte) {
+	buf = normalise(buf, w)
+	return hashBytes(buf), buf
+}
+
+func (fz *featurizer) word(w string) wordInfo {
+	var wi wordInfo
+	fz.buf = normalise(fz.buf, w)
+	lw := fz.buf
+	wi.lower = hashBytes(lw)
+	// Affixes of the normalised form, in runes.
+	n := 0
+	for i := 0; i < len(lw) && n < 4; {
+		_, size := utf8.DecodeRune(lw[i:])
+		i += size
+		if i < len(lw) || n == 0 {
+			wi.prefix[n] = hashBytes(lw[:i])
+		}
+		n++
+	}
+	n = 0
+	for j := len(lw); j > 0 && n < 5; {
+		_, size := utf8.DecodeLastRune(lw[:j])
+		j -= size
+		if j > 0 {
+			wi.suffix[n] = hashBytes(lw[j:])
+		}
+		n++
+	}
+	// Shape (runs collapsed) and flags.
+	var shape [16]byte
+	ns := 0
+	var last byte
+	upper, lower, digit, letters, runes := 0, 0, 0, 0, 0
+	var flags uint32
+	first := true
+	for _, r := range w {
+		runes++
+		var c byte
+		switch {
+		case unicode.IsUpper(r):
+			c = 'X'
+			upper++
+			letters++
+			if first {
+				flags |= fInitCap
+			}
+		case unicode.IsLower(r):
+			c = 'x'
+			lower++
+			letters++
+		case unicode.IsLetter(r):
+			c = 'x'
+			letters++
+		case unicode.IsDigit(r):
+			c = 'd'
+			digit++
+		case r < utf8.RuneSelf:
+			c = byte(r)
+		case r == '\u2019' || r == '\u2018':
+			c = '\''
+		case r == '\u201c' || r == '\u201d' || r == '\u201e' || r == '\u00ab' || r == '\u00bb':
+			c = '"'
+		case r == '\u2013' || r == '\u2014':
+			c = '-'
+		default:
+			c = '?'
+		}
+		switch c {
+		case '-':
+			flags |= fHasHyphen
+		case '.':
+			flags |= fHasPeriod
+		case '\'':
+			flags |= fApostrophe
+		}
+		first = false
+		if c != last && ns < len(shape) {
+			shape[ns] = c
+			ns++
+		}
+		last = c
+	}
+	wi.shape = hashBytes(shape[:ns])
+	if upper > 0 {
+		flags |= fHasUpper
+	}
+	if upper >= 2 && lower == 0 {
+		flags |= fAllCaps
+	}
+	if upper > 0 && lower > 0 && flags&fInitCap == 0 {
+		flags |= fMixedCase
+	}
+	if digit > 0 {
+		flags |= fHasDigit
+		if digit == runes {
+			flags |= fAllDigit
+		}
+	}
+	if letters == 0 && digit == 0 {
+		flags |= fPunct
+	}
+	if letters == 1 && runes == 2 && flags&fHasPeriod != 0 {
+		flags |= fInitial
+	}
+	switch {
+	case runes == 1:
+		flags |= fLen1
+	case runes == 2:
+		flags |= fLen2
+	case runes == 3:
+		flags |= fLen3
+	case runes <= 6:
+		flags |= fLen4to6
+	default:
+		flags |= fLen7plus
+	}
+	if len(w) > 1 && (w[0] == '#' || w[0] == '@') {
+		flags |= fHashtag
+	}
+	if len(w) > 4 && (hasPrefixFold(w, "http") || hasPrefixFold(w, "www.")) {
+		flags |= fURL
+	}
+	wi.flags = flags
+	if fz.res != nil {
+		if letters > 0 && upper == 0 {
+			wi.caseB = caseLowerOnly
+		} else if b, ok := fz.res.caseTable[wi.lower]; ok {
+			wi.caseB = b
+		}
+		if c, ok := fz.res.clusters[wi.lower]; ok {
+			wi.cluster[0] = uint64(c>>8) | 1<<20
+			wi.cluster[1] = uint64(c>>4) | 2<<20
+			wi.cluster[2] = uint64(c) | 3<<20
+		}
+		wi.gaz = fz.res.gazetteer[wi.lower]
+	}
+	return wi
+}
+
+func hasPrefixFold(s, p string) bool {
+	if len(s) < len(p) {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != p[i] {
+			return false
+		}
+	}
+	return true
+}
+
+var padInfo = wordInfo{lower: 0xB05, shape: 0xB05}
+
+// extract appends the features of each token of a sentence to feats and the
+// end offset of each token's features to ends.
+func (fz *featurizer) extract(words []string, feats []uint64, ends []int32) ([]uint64, []int32) {
+	n := len(words)
+	if cap(fz.infos) < n {
+		fz.infos = make([]wordInfo, n)
+	}
+	infos := fz.infos[:n]
+	caps, letterWords := 0, 0
+	for i, w := range words {
+		infos[i] = fz.word(w)
+		f := infos[i].flags
+		if f&(fPunct|fAllDigit) == 0 {
+			letterWords++
+			if f&fAllCaps != 0 {
+				caps++
+			}
+		}
+	}
+	headline := letterWords >= 3 && caps*10 >= letterWords*6
+	at := func(i int) *wordInfo {
+		if i < 0 || i >= n {
+			return &padInfo
+		}
+		return &infos[i]
+	}
+	for i := range n {
+		w := &infos[i]
+		p1, n1, p2, n2 := at(i-1), at(i+1), at(i-2), at(i+2)
+		feats = append(feats,
+			mix(tBias, 1),
+			mix(tLower, w.lower),
+			mix(tShape, w.shape),
+			mix(tLowerM1, p1.lower),
+			mix(tLowerP1, n1.lower),
+			mix(tLowerM2, p2.lower),
+			mix(tLowerP2, n2.lower),
+			mix(tShapeM1, p1.shape),
+			mix(tShapeP1, n1.shape),
+			mix(tBigramL, mix(p1.lower, w.lower)),
+			mix(tBigramR, mix(w.lower, n1.lower)),
+			mix(tShape3, mix(mix(p1.shape, w.shape), n1.shape)),
+			mix(tSuffixM1, p1.suffix[2]),
+			mix(tSuffixP1, n1.suffix[2]),
+			mix(tLowerM1Shape, mix(p1.lower, w.shape)),
+			mix(tShapeLowerP1, mix(w.shape, n1.lower)),
+		)
+		for k, h := range w.prefix {
+			if h != 0 {
+				feats = append(feats, mix(tPrefix+uint64(k), h))
+			}
+		}
+		for k, h := range w.suffix {
+			if h != 0 {
+				feats = append(feats, mix(tSuffix+uint64(k), h))
+			}
+		}
+		for f := w.flags; f != 0; f &= f - 1 {
+			feats = append(feats, mix(tFlag, uint64(f&-f)))
+		}
+		// Sentence-initial capitals say little: the model learns that from
+		// the position and case-bucket conjunctions.
+		first := i == 0 || (i == 1 && p1.flags&fPunct != 0)
+		if first {
+			feats = append(feats, mix(tFirst, 1), mix(tFirstShape, w.shape), mix(tCaseFirst, uint64(w.caseB)))
+		}
+		feats = append(feats, mix(tCase, uint64(w.caseB)|uint64(w.flags&(fInitCap|fAllCaps))<<8))
+		if headline {
+			feats = append(feats, mix(tHeadShape, w.shape), mix(tHeadLower, mix(w.lower, uint64(w.caseB))))
+		}
+		if w.cluster[0] != 0 {
+			for _, c := range w.cluster {
+				feats = append(feats, mix(tCluster, c))
+			}
+		}
+		if p1.cluster[2] != 0 {
+			feats = append(feats, mix(tClusterM1, p1.cluster[2]), mix(tClusterM1, p1.cluster[0]))
+		}
+		if n1.cluster[2] != 0 {
+			feats = append(feats, mix(tClusterP1, n1.cluster[2]), mix(tClusterP1, n1.cluster[0]))
+		}
+		if p2.cluster[1] != 0 {
+			feats = append(feats, mix(tClusterM2, p2.cluster[1]))
+		}
+		if n2.cluster[1] != 0 {
+			feats = append(feats, mix(tClusterP2, n2.cluster[1]))
+		}
+		if w.gaz != 0 {
+			feats = append(feats, mix(tGaz, uint64(w.gaz)), mix(tGazWord, mix(uint64(w.gaz), uint64(w.flags&(fInitCap|fAllCaps)))))
+		}
+		ends = append(ends, int32(len(feats)))
+	}
+	return feats, ends
+}

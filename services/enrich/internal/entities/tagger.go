@@ -1,0 +1,311 @@
+// Package entities tags named entities (PER, ORG, LOC, MISC) in article
+// titles and bodies with compact linear-chain models trained in this
+// repository (cmd/trainentities) from the corpora in shared/data/ner: one
+// model for each of en, nl, de, fr, es and a multilingual one ("xx") for
+// every other language.
+package entities
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/newsflow/newsflow/pkg/article"
+)
+
+//go:embed models
+var embedded embed.FS
+
+// Fallback is the multilingual model used for languages without their own.
+const Fallback = "xx"
+
+// Config configures the tagger.
+type Config struct {
+	// Models holds the model files (name.ner.gz); nil means the embedded ones.
+	Models fs.FS
+	// Fallback names the model for other languages ("" disables tagging them).
+	Fallback string
+	// ForeignConfidence scales the confidence of entities found in a
+	// language without its own model.
+	ForeignConfidence float64
+}
+
+func (c *Config) setDefaults() {
+	if c.Models == nil {
+		sub, _ := fs.Sub(embedded, "models")
+		c.Models = sub
+	}
+	if c.ForeignConfidence == 0 {
+		c.ForeignConfidence = 0.6
+	}
+}
+
+// Validate checks the configuration.
+func (c *Config) Validate() error {
+	if c.ForeignConfidence < 0 || c.ForeignConfidence > 1 {
+		return fmt.Errorf("foreign confidence %v not in [0, 1]", c.ForeignConfidence)
+	}
+	return nil
+}
+
+// DefaultConfig tags with the embedded models and the multilingual fallback.
+func DefaultConfig() Config { return Config{Fallback: Fallback} }
+
+type lazyModel struct {
+	once  sync.Once
+	name  string
+	m     *Model
+	err   error
+	files fs.FS
+}
+
+func (l *lazyModel) get() (*Model, error) {
+	l.once.Do(func() {
+		data, err := fs.ReadFile(l.files, l.name+".ner.gz")
+		if err != nil {
+			l.err = fmt.Errorf("reading entity model %s: %w", l.name, err)
+			return
+		}
+		l.m, l.err = LoadModel(data)
+		if l.err != nil {
+			l.err = fmt.Errorf("loading entity model %s: %w", l.name, l.err)
+		}
+	})
+	return l.m, l.err
+}
+
+// Tagger finds named entities. It is safe for concurrent use; models load
+// on first use of their language (or all at once with Load).
+type Tagger struct {
+	cfg    Config
+	models map[string]*lazyModel
+	pool   sync.Pool
+}
+
+// New builds a tagger over the model files in cfg.Models.
+func New(cfg Config) (*Tagger, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	entries, err := fs.ReadDir(cfg.Models, ".")
+	if err != nil {
+		return nil, fmt.Errorf("listing entity models: %w", err)
+	}
+	t := &Tagger{cfg: cfg, models: map[string]*lazyModel{}}
+	for _, e := range entries {
+		if name, ok := strings.CutSuffix(e.Name(), ".ner.gz"); ok {
+			t.models[name] = &lazyModel{name: name, files: cfg.Models}
+		}
+	}
+	if cfg.Fallback != "" && t.models[cfg.Fallback] == nil {
+		return nil, fmt.Errorf("entity fallback model %q not found", cfg.Fallback)
+	}
+	t.pool.New = func() any { return &state{} }
+	return t, nil
+}
+
+// Load loads every model now instead of on first use.
+func (t *Tagger) Load() error {
+	for _, name := range t.Languages() {
+		if _, err := t.models[name].get(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Languages lists the models the tagger has.
+func (t *Tagger) Languages() []string {
+	var out []string
+	for k := range t.models {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Name implements the enrich pipeline's Tagger.
+func (t *Tagger) Name() string { return "entities" }
+
+// Model returns the model used for a language and the confidence factor
+// applied to its entities (1 for a language's own model); nil when the
+// language is not tagged.
+func (t *Tagger) Model(lang string) (*Model, float64, error) {
+	if l, ok := t.models[lang]; ok && lang != Fallback {
+		m, err := l.get()
+		return m, 1, err
+	}
+	if t.cfg.Fallback == "" {
+		return nil, 0, nil
+	}
+	m, err := t.models[t.cfg.Fallback].get()
+	return m, t.cfg.ForeignConfidence, err
+}
+
+// Tag sets e.Entities for the title and body, in text order.
+func (t *Tagger) Tag(a *article.Raw, e *article.Enrichment) error {
+	lang := article.Undetermined
+	if e.Language != nil && e.Language.Code != "" {
+		lang = e.Language.Code
+	}
+	m, factor, err := t.Model(lang)
+	if err != nil {
+		return err
+	}
+	ents := []article.Entity{}
+	if m != nil {
+		st := t.pool.Get().(*state)
+		ents = st.tagField(m, lang, "title", a.Title, factor, ents)
+		ents = st.tagField(m, lang, "body", a.Body, factor, ents)
+		t.pool.Put(st)
+	}
+	e.Entities = ents
+	return nil
+}
+
+// Mention is an entity found in a text: byte offsets, end exclusive.
+type Mention struct {
+	Start, End int
+	Type       string
+	Confidence float64
+}
+
+// TagText finds the entities of one text in the given language.
+func (t *Tagger) TagText(text, lang string) ([]Mention, error) {
+	m, factor, err := t.Model(lang)
+	if err != nil || m == nil {
+		return nil, err
+	}
+	st := t.pool.Get().(*state)
+	defer t.pool.Put(st)
+	var out []Mention
+	for _, e := range st.tagField(m, lang, "", text, factor, nil) {
+		out = append(out, Mention{Start: e.Start, End: e.End, Type: e.Type, Confidence: e.Confidence})
+	}
+	return out, nil
+}
+
+// state holds one goroutine's buffers.
+type state struct {
+	fz     featurizer
+	toks   []Token
+	starts []int
+	words  []string
+	feats  []uint64
+	ends   []int32
+	em     []float32
+	labels []int
+	back   []int8
+	alpha  []float64
+	beta   []float64
+	post   []float64
+}
+
+func (st *state) tagField(m *Model, lang, field, text string, factor float64, out []article.Entity) []article.Entity {
+	if text == "" {
+		return out
+	}
+	st.toks = appendTokens(st.toks[:0], text, lang)
+	st.starts = appendSentences(st.starts[:0], text, st.toks)
+	for s := 0; s+1 < len(st.starts); s++ {
+		toks := st.toks[st.starts[s]:st.starts[s+1]]
+		if len(toks) == 0 {
+			continue
+		}
+		st.words = st.words[:0]
+		for _, tk := range toks {
+			st.words = append(st.words, text[tk.Start:tk.End])
+		}
+		labels, conf := st.decode(m, st.words, true)
+		for _, sp := range Spans(labels) {
+			start, end := toks[sp.Start].Start, toks[sp.End-1].End
+			c := 1.0
+			for i := sp.Start; i < sp.End; i++ {
+				c = math.Min(c, conf[i])
+			}
+			out = append(out, article.Entity{
+				Span:       article.Span{Field: field, Start: start, End: end, Text: text[start:end]},
+				Type:       Types[sp.Type],
+				Confidence: math.Round(c*factor*1000) / 1000,
+			})
+		}
+	}
+	return out
+}
+
+// decode labels one sentence; with marginals it also returns the posterior
+// of each chosen label.
+func (st *state) decode(m *Model, words []string, marginals bool) ([]int, []float64) {
+	n := len(words)
+	st.fz.res = &m.res
+	st.feats, st.ends = st.fz.extract(words, st.feats[:0], st.ends[:0])
+	st.em = slices.Grow(st.em[:0], n*numLabels)[:n*numLabels]
+	b := int32(0)
+	for i := range n {
+		m.scores(st.feats[b:st.ends[i]], st.em[i*numLabels:(i+1)*numLabels])
+		b = st.ends[i]
+	}
+	st.labels = slices.Grow(st.labels[:0], n)[:n]
+	st.back = slices.Grow(st.back[:0], n*numLabels)[:n*numLabels]
+	m.viterbi(st.em, n, st.labels, st.back)
+	if !marginals {
+		return st.labels, nil
+	}
+	st.alpha = slices.Grow(st.alpha[:0], n*numLabels)[:n*numLabels]
+	st.beta = slices.Grow(st.beta[:0], n*numLabels)[:n*numLabels]
+	st.post = slices.Grow(st.post[:0], n*numLabels)[:n*numLabels]
+	m.marginals(st.em, n, st.alpha, st.beta, st.post)
+	conf := st.alpha[:n] // reuse: alpha is no longer needed
+	for i, l := range st.labels {
+		conf[i] = st.post[i*numLabels+l]
+	}
+	return st.labels, conf
+}
+
+// TagWords labels pre-tokenised sentences (evaluation on gold tokens): it
+// returns IOB2 label names.
+func (t *Tagger) TagWords(words []string, lang string) ([]string, error) {
+	m, _, err := t.Model(lang)
+	if err != nil || m == nil || len(words) == 0 {
+		return make([]string, len(words)), err
+	}
+	st := t.pool.Get().(*state)
+	defer t.pool.Put(st)
+	labels, _ := st.decode(m, words, false)
+	out := make([]string, len(labels))
+	for i, l := range labels {
+		out[i] = LabelName(l)
+	}
+	return out, nil
+}
+
+// Span is an entity over label positions [Start, End).
+type Span struct {
+	Start, End int
+	Type       int
+}
+
+// Spans reads entities off an IOB2 label sequence.
+func Spans(labels []int) []Span {
+	var out []Span
+	for i := 0; i < len(labels); {
+		l := labels[i]
+		if l == 0 {
+			i++
+			continue
+		}
+		typ := labelType(l)
+		j := i + 1
+		for j < len(labels) && labels[j] == labelI(typ) {
+			j++
+		}
+		out = append(out, Span{Start: i, End: j, Type: typ})
+		i = j
+	}
+	return out
+}

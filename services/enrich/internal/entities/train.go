@@ -1,0 +1,369 @@
+package entities
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"time"
+	"unicode"
+)
+
+// Sentence is a labelled training sentence.
+type Sentence struct {
+	Words  []string
+	Labels []int // label indexes (LabelIndex)
+	// Partial marks corpora without MISC annotation: an O there may be an
+	// unannotated MISC, so training lets the model choose MISC on those tokens.
+	Partial bool
+	Weight  float32
+}
+
+// TrainConfig sets up one model's training.
+type TrainConfig struct {
+	Lang     string
+	Epochs   int
+	Seed     uint64
+	MinCount int     // drop features seen fewer times
+	Prune    float64 // drop features whose largest weight is below this fraction of the scale
+	// CaseText is the text the case table is counted from (the model's own
+	// language); nil means the training sentences.
+	CaseText  [][]string
+	Clusters  map[uint64]uint16
+	Gazetteer map[uint64]uint8
+	Log       io.Writer
+}
+
+// Train trains an averaged structured perceptron over IOB2 labels and
+// returns the quantised model with its feature keys.
+func Train(cfg TrainConfig, sents []Sentence) (*Model, []uint32, error) {
+	if cfg.Epochs <= 0 {
+		cfg.Epochs = 10
+	}
+	if cfg.MinCount <= 0 {
+		cfg.MinCount = 1
+	}
+	logf := func(format string, args ...any) {
+		if cfg.Log != nil {
+			fmt.Fprintf(cfg.Log, "[%s] "+format+"\n", append([]any{cfg.Lang}, args...)...)
+		}
+	}
+	start := time.Now()
+	caseText := cfg.CaseText
+	if caseText == nil {
+		for _, s := range sents {
+			caseText = append(caseText, s.Words)
+		}
+	}
+	res := resources{caseTable: BuildCaseTable(caseText), clusters: cfg.Clusters, gazetteer: cfg.Gazetteer}
+	fz := newFeaturizer(&res)
+
+	// Featurise once; keep per-token 32-bit keys.
+	type featSent struct {
+		feats []uint32
+		ends  []int32
+	}
+	fs := make([]featSent, len(sents))
+	counts := map[uint32]int32{}
+	var hbuf []uint64
+	var ebuf []int32
+	for i, s := range sents {
+		hbuf, ebuf = fz.extract(s.Words, hbuf[:0], ebuf[:0])
+		keys := make([]uint32, len(hbuf))
+		for j, h := range hbuf {
+			keys[j] = featureKey(h)
+			counts[keys[j]]++
+		}
+		fs[i] = featSent{feats: keys, ends: slices.Clone(ebuf)}
+	}
+	ids := make(map[uint32]int32, len(counts)/2)
+	var keys []uint32
+	for k, c := range counts {
+		if int(c) >= cfg.MinCount {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys) // deterministic ids
+	for i, k := range keys {
+		ids[k] = int32(i)
+	}
+	counts = nil
+	type denseSent struct {
+		feats []int32
+		ends  []int32
+	}
+	ds := make([]denseSent, len(sents))
+	tokens := 0
+	for i := range fs {
+		out := make([]int32, 0, len(fs[i].feats))
+		ends := make([]int32, len(fs[i].ends))
+		b := 0
+		for t, e := range fs[i].ends {
+			for _, k := range fs[i].feats[b:e] {
+				if id, ok := ids[k]; ok {
+					out = append(out, id)
+				}
+			}
+			ends[t] = int32(len(out))
+			b = int(e)
+		}
+		ds[i] = denseSent{feats: out, ends: ends}
+		fs[i] = featSent{}
+		tokens += len(ends)
+	}
+	ids = nil
+	nf := len(keys)
+	logf("%d sentences, %d tokens, %d features (min count %d), featurised in %s", len(sents), tokens, nf, cfg.MinCount, time.Since(start).Round(time.Millisecond))
+
+	// Averaged perceptron: w is the current weight, u accumulates c*delta, so
+	// the average is w - u/c.
+	w := make([]float32, nf*numLabels)
+	u := make([]float32, nf*numLabels)
+	var tw, tu [numLabels + 1][numLabels]float32
+	c := float32(1)
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x5eed))
+	order := make([]int, len(sents))
+	for i := range order {
+		order[i] = i
+	}
+	var em []float32
+	var pred, gold []int
+	var back []int8
+	var masks []uint16
+	for epoch := range cfg.Epochs {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		errs, toks := 0, 0
+		for _, si := range order {
+			s := &sents[si]
+			d := &ds[si]
+			n := len(s.Words)
+			if n == 0 {
+				continue
+			}
+			em = slices.Grow(em[:0], n*numLabels)[:n*numLabels]
+			clear(em)
+			b := int32(0)
+			for t := range n {
+				e := em[t*numLabels : (t+1)*numLabels]
+				for _, f := range d.feats[b:d.ends[t]] {
+					row := w[int(f)*numLabels : int(f)*numLabels+numLabels]
+					for l := range numLabels {
+						e[l] += row[l]
+					}
+				}
+				b = d.ends[t]
+			}
+			pred = slices.Grow(pred[:0], n)[:n]
+			gold = slices.Grow(gold[:0], n)[:n]
+			back = slices.Grow(back[:0], n*numLabels)[:n*numLabels]
+			masks = slices.Grow(masks[:0], n)[:n]
+			for t := range n {
+				masks[t] = 0xFFFF
+			}
+			constrainedViterbi(&tw, em, n, masks, pred, back)
+			if s.Partial {
+				miscB, miscI := labelB(3), labelI(3)
+				for t, l := range s.Labels {
+					if l == 0 {
+						masks[t] = 1<<0 | 1<<miscB | 1<<miscI
+					} else {
+						masks[t] = 1 << l
+					}
+				}
+				constrainedViterbi(&tw, em, n, masks, gold, back)
+			} else {
+				copy(gold, s.Labels)
+			}
+			toks += n
+			if slices.Equal(pred, gold) {
+				c++
+				continue
+			}
+			wt := s.Weight
+			if wt == 0 {
+				wt = 1
+			}
+			b = 0
+			for t := range n {
+				if pred[t] != gold[t] {
+					errs++
+					for _, f := range d.feats[b:d.ends[t]] {
+						base := int(f) * numLabels
+						w[base+gold[t]] += wt
+						u[base+gold[t]] += c * wt
+						w[base+pred[t]] -= wt
+						u[base+pred[t]] -= c * wt
+					}
+				}
+				b = d.ends[t]
+				pg, pp := startRow, startRow
+				if t > 0 {
+					pg, pp = gold[t-1], pred[t-1]
+				}
+				if pg != pp || gold[t] != pred[t] {
+					tw[pg][gold[t]] += wt
+					tu[pg][gold[t]] += c * wt
+					tw[pp][pred[t]] -= wt
+					tu[pp][pred[t]] -= c * wt
+				}
+			}
+			c++
+		}
+		logf("epoch %d: token errors %.4f", epoch+1, float64(errs)/float64(max(toks, 1)))
+	}
+	for i := range w {
+		w[i] -= u[i] / c
+	}
+	m := &Model{Lang: cfg.Lang, res: res}
+	for p := range numLabels + 1 {
+		for l := range numLabels {
+			m.trans[p][l] = tw[p][l] - tu[p][l]/c
+		}
+	}
+	// Quantise to int8 with one scale; clip the rare outliers.
+	abs := make([]float32, 0, len(w))
+	for _, x := range w {
+		if x != 0 {
+			abs = append(abs, float32(math.Abs(float64(x))))
+		}
+	}
+	slices.Sort(abs)
+	scale := float32(1)
+	if len(abs) > 0 {
+		scale = abs[min(len(abs)-1, int(float64(len(abs))*0.9999))] / 127
+	}
+	if scale == 0 {
+		scale = 1
+	}
+	prune := int8(math.Round(cfg.Prune * 127))
+	var outKeys []uint32
+	var q []int8
+	for f := range nf {
+		row := w[f*numLabels : f*numLabels+numLabels]
+		var qr [numLabels]int8
+		keep := false
+		for l, x := range row {
+			v := math.Round(float64(x / scale))
+			v = max(-127, min(127, v))
+			qr[l] = int8(v)
+			if qr[l] > prune || qr[l] < -prune {
+				keep = true
+			}
+		}
+		if keep {
+			outKeys = append(outKeys, keys[f])
+			q = append(q, qr[:]...)
+		}
+	}
+	m.scale = scale
+	m.weights = q
+	m.nfeat = len(outKeys)
+	// Transitions are small in number: keep them as float32, in score units.
+	m.buildTable(outKeys)
+	logf("kept %d of %d features, scale %.4g, trained in %s", len(outKeys), nf, scale, time.Since(start).Round(time.Millisecond))
+	return m, outKeys, nil
+}
+
+// constrainedViterbi decodes with per-token label masks.
+func constrainedViterbi(tr *[numLabels + 1][numLabels]float32, em []float32, n int, masks []uint16, out []int, back []int8) {
+	const negInf = float32(-1e30)
+	var cur, next [numLabels]float32
+	for l := range numLabels {
+		cur[l] = negInf
+		if allowed(startRow, l) && masks[0]&(1<<l) != 0 {
+			cur[l] = tr[startRow][l] + em[l]
+		}
+	}
+	for i := 1; i < n; i++ {
+		for l := range numLabels {
+			best, arg := negInf, 0
+			if masks[i]&(1<<l) != 0 {
+				for p := range numLabels {
+					if !allowed(p, l) || cur[p] <= negInf {
+						continue
+					}
+					if v := cur[p] + tr[p][l]; v > best {
+						best, arg = v, p
+					}
+				}
+			}
+			if best > negInf {
+				next[l] = best + em[i*numLabels+l]
+			} else {
+				next[l] = negInf
+			}
+			back[i*numLabels+l] = int8(arg)
+		}
+		cur = next
+	}
+	best, arg := negInf, 0
+	for l := range numLabels {
+		if cur[l] > best {
+			best, arg = cur[l], l
+		}
+	}
+	out[n-1] = arg
+	for i := n - 1; i > 0; i-- {
+		arg = int(back[i*numLabels+arg])
+		out[i-1] = arg
+	}
+}
+
+// BuildCaseTable counts how often each word is written in lower case versus
+// capitalised away from the sentence start. Words seen fewer than three
+// times are left out, so rare names look the same in training as unseen
+// names do at run time.
+func BuildCaseTable(sents [][]string) map[uint64]uint8 {
+	type cnt struct{ lower, upper int32 }
+	counts := map[uint64]cnt{}
+	var buf []byte
+	for _, s := range sents {
+		for i, w := range s {
+			var k uint64
+			k, buf = lowerKey(buf, w)
+			c := counts[k]
+			hasUpper, hasLetter := false, false
+			for _, r := range w {
+				if unicode.IsUpper(r) {
+					hasUpper = true
+				}
+				if unicode.IsLetter(r) {
+					hasLetter = true
+				}
+			}
+			if !hasLetter {
+				continue
+			}
+			if !hasUpper {
+				c.lower++
+			} else if i > 0 {
+				c.upper++
+			} else {
+				continue
+			}
+			counts[k] = c
+		}
+	}
+	t := make(map[uint64]uint8)
+	for k, c := range counts {
+		n := c.lower + c.upper
+		if n < 3 {
+			continue
+		}
+		r := float64(c.lower) / float64(n)
+		var b uint8
+		switch {
+		case c.lower == 0:
+			b = caseNeverLower
+		case r < 0.1:
+			b = caseRarelyLower
+		case r < 0.6:
+			b = caseOftenLower
+		default:
+			b = caseMostlyLower
+		}
+		t[k] = b
+	}
+	return t
+}
