@@ -26,3 +26,15 @@ fmt:
 
 clean:
 	rm -rf $(BIN) var
+
+# Named entities (issue 4): train the models enrich embeds from the corpora in
+# $(NER_DATA) (seeded, about a minute on two cores), and score them on the
+# evaluation splits through `bin/enrich tag` and on gold tokens.
+NER_DATA ?= ../shared/data/ner
+
+.PHONY: train-entities eval-entities
+train-entities:
+	cd services/enrich && nice -n 10 $(GO) run ./cmd/trainentities -data $(abspath $(NER_DATA)) -out internal/entities/models
+
+eval-entities: build
+	cd services/enrich && $(GO) run ./cmd/evalentities -data $(abspath $(NER_DATA)) -enrich $(abspath $(BIN))/enrich

@@ -2,9 +2,11 @@ package main
 
 import (
 	"flag"
+	"fmt"
 
 	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/services/enrich/internal/date"
+	"github.com/newsflow/newsflow/services/enrich/internal/entities"
 	"github.com/newsflow/newsflow/services/enrich/internal/language"
 	"github.com/newsflow/newsflow/services/enrich/internal/pipeline"
 )
@@ -12,11 +14,15 @@ import (
 // taggerConfig holds the settings of the taggers.
 type taggerConfig struct {
 	languages *config.StringList
+	// entityFallback names the entity model for languages without their own
+	// ("" leaves them untagged).
+	entityFallback string
 }
 
 func addTaggerFlags(fs *flag.FlagSet) *taggerConfig {
 	cfg := &taggerConfig{languages: config.NewStringList(language.DefaultLanguages...)}
 	fs.Var(cfg.languages, "languages", "ISO 639-1 codes the language detector chooses from")
+	fs.StringVar(&cfg.entityFallback, "entity-fallback", entities.Fallback, "entity model for languages without their own (empty: none)")
 	return cfg
 }
 
@@ -34,5 +40,10 @@ func newPipeline(cfg taggerConfig, opts ...pipeline.Option) (*pipeline.Pipeline,
 		language.New(cfg.languages.Values),
 		date.New(),
 	}
+	ents, err := entities.New(entities.Config{Fallback: cfg.entityFallback})
+	if err != nil {
+		return nil, fmt.Errorf("entity tagger: %w", err)
+	}
+	taggers = append(taggers, ents)
 	return pipeline.New(taggers, opts...)
 }

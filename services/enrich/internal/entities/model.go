@@ -23,11 +23,13 @@ const (
 	startRow  = numLabels // transition row for the sentence start
 )
 
-func labelB(t int) int         { return 1 + 2*t }
-func labelI(t int) int         { return 2 + 2*t }
-func labelType(l int) int      { return (l - 1) / 2 }
-func isInside(l int) bool      { return l > 0 && l%2 == 0 }
-func allowed(prev, l int) bool { return !isInside(l) || (prev != startRow && prev != 0 && labelType(prev) == labelType(l)) }
+func labelB(t int) int    { return 1 + 2*t }
+func labelI(t int) int    { return 2 + 2*t }
+func labelType(l int) int { return (l - 1) / 2 }
+func isInside(l int) bool { return l > 0 && l%2 == 0 }
+func allowed(prev, l int) bool {
+	return !isInside(l) || (prev != startRow && prev != 0 && labelType(prev) == labelType(l))
+}
 
 // LabelName names a label index (O, B-PER, I-PER, ...).
 func LabelName(l int) string {

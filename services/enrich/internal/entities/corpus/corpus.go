@@ -281,7 +281,7 @@ func Load(dir string, split Split) ([]Set, error) {
 		return sets, nil
 	}
 	europeana := format{word: 0, tag: -1, noBreaks: true,
-		docMark: func(l string) bool { return strings.HasPrefix(l, "# file:") },
+		docMark:  func(l string) bool { return strings.HasPrefix(l, "# file:") },
 		comments: true, mapTag: func(t string) string { return normalTag(t, noMISCTypes) }}
 	btc := format{tab: true, word: 0, tag: 1, mapTag: func(t string) string { return normalTag(t, noMISCTypes) }}
 	steps := []error{
