@@ -1,0 +1,635 @@
+package language
+
+import (
+	"errors"
+	"math"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// ErrUnsupported reports a language code the detector has no model for.
+var ErrUnsupported = errors.New("unsupported language")
+
+const (
+	// longText is the letter count from which only trigrams are scored, as
+	// lingua-go does: long text is told reliably by trigrams alone, and
+	// their tables are the small ones.
+	longText = 120
+	// minLetters is the fewest letters the detector answers for.
+	minLetters = 3
+	// topK is how many candidates, ranked by trigrams, short text scores
+	// with the full 1- to 5-gram models.
+	topK = 6
+	// chunkLetters sizes the pieces long text is scored in, to see whether
+	// it is written in one language.
+	chunkLetters = 300
+	// maxChunks caps the pieces scored, spread over the text.
+	maxChunks = 12
+	// mixedShare is the share of the text its language must win for the text
+	// not to count as mixed.
+	mixedShare = 0.5
+)
+
+// Detector tells the language of a text among a configured set.
+type Detector struct {
+	langs    []int             // configured languages, indexes into supported
+	byScript [numScripts][]int // configured languages per script
+	unique   map[rune][]int    // letters unique to one configured language
+	shared   []sharedGroup
+	preload  bool
+}
+
+type sharedGroup struct {
+	letters string
+	langs   []int
+}
+
+// Candidate is one language's standing for a text.
+type Candidate struct {
+	Code  string
+	Score float64 // lingua-style log score; higher is likelier
+}
+
+// Result is the outcome of a detection.
+type Result struct {
+	Code       string  // ISO 639-1, or "und"
+	Confidence float64 // calibrated probability that Code is right
+	// Reason says how the answer was reached: "script", "letters",
+	// "ngrams", "long", or for und "empty", "short", "mixed", "tie".
+	Reason string
+	// Candidates are the best-scored languages, best first (n-gram
+	// detections only).
+	Candidates []Candidate
+	Letters    int
+	// Margin is the evidence the confidence is calibrated on: the score
+	// lead of the best language (per trigram for long text).
+	Margin float64
+}
+
+// NewDetector builds a detector for the given ISO 639-1 codes.
+func NewDetector(codes []string) (*Detector, error) {
+	idx, err := resolveCodes(codes)
+	if err != nil {
+		return nil, err
+	}
+	d := &Detector{langs: idx, unique: make(map[rune][]int)}
+	for _, li := range idx {
+		l := supported[li]
+		d.byScript[l.script] = append(d.byScript[l.script], li)
+		for _, r := range l.unique {
+			d.unique[r] = append(d.unique[r], li)
+		}
+	}
+	for _, g := range sharedLetters {
+		var ls []int
+		for _, c := range g.codes {
+			if i := slices.IndexFunc(supported, func(l lang) bool { return l.code == c }); i >= 0 && slices.Contains(idx, i) {
+				ls = append(ls, i)
+			}
+		}
+		if len(ls) > 0 {
+			d.shared = append(d.shared, sharedGroup{letters: g.letters, langs: ls})
+		}
+	}
+	return d, nil
+}
+
+// Languages returns the configured codes.
+func (d *Detector) Languages() []string {
+	out := make([]string, len(d.langs))
+	for i, li := range d.langs {
+		out[i] = supported[li].code
+	}
+	return out
+}
+
+// Preload loads every model the detector can need, so that the first
+// detections are not slow and memory use is visible at start.
+func (d *Detector) Preload() error {
+	for _, li := range d.langs {
+		for o := 1; o <= maxOrder; o++ {
+			if _, err := model(li, o); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Detect tells the language of text.
+func (d *Detector) Detect(text string) Result {
+	ws := splitWords(text)
+	letters := 0
+	for _, w := range ws {
+		letters += w.runes
+	}
+	res := Result{Code: undetermined, Letters: letters}
+	if len(ws) == 0 {
+		res.Reason = "empty"
+		return res
+	}
+	if li, ok := d.byRules(ws); ok {
+		res.Code, res.Reason, res.Confidence = supported[li].code, "script", ruleConfidence(letters)
+		return res
+	}
+	cands := gate(text, d.filter(ws))
+	if len(cands) == 1 {
+		res.Code, res.Reason, res.Confidence = supported[cands[0]].code, "letters", ruleConfidence(letters)
+		return res
+	}
+	if letters < minLetters {
+		res.Reason = "short"
+		return res
+	}
+	if letters >= longText {
+		return d.detectLong(ws, cands, res)
+	}
+	return d.detectShort(ws, cands, res)
+}
+
+// ruleConfidence is the confidence of an answer told by script or letters:
+// near certain, except for a letter or two.
+func ruleConfidence(letters int) float64 {
+	if letters >= minLetters {
+		return 0.99
+	}
+	return 0.8
+}
+
+type word struct {
+	s      string
+	runes  int
+	script script
+}
+
+// splitWords lower-cases text and cuts it into words: runs of letters, each
+// Han, kana or Hangul character a word of its own (as lingua-go does).
+func splitWords(text string) []word {
+	text = strings.ToLower(text)
+	var out []word
+	start := -1
+	var sc script
+	n := 0
+	flush := func(end int) {
+		if start >= 0 {
+			out = append(out, word{s: text[start:end], runes: n, script: sc})
+			start = -1
+		}
+	}
+	for i, r := range text {
+		if !unicode.IsLetter(r) {
+			flush(i)
+			continue
+		}
+		rs := runeScript(r)
+		if rs == scriptHan || rs == scriptKana || rs == scriptHangul {
+			flush(i)
+			out = append(out, word{s: text[i : i+utf8.RuneLen(r)], runes: 1, script: rs})
+			continue
+		}
+		if start < 0 {
+			start, sc, n = i, rs, 0
+		} else if sc != rs {
+			sc = scriptOther
+		}
+		n++
+	}
+	flush(len(text))
+	return out
+}
+
+func runeScript(r rune) script {
+	switch {
+	case r < 0x80:
+		return scriptLatin
+	case unicode.Is(unicode.Latin, r):
+		return scriptLatin
+	case unicode.Is(unicode.Cyrillic, r):
+		return scriptCyrillic
+	case unicode.Is(unicode.Greek, r):
+		return scriptGreek
+	case unicode.Is(unicode.Arabic, r):
+		return scriptArabic
+	case unicode.Is(unicode.Hebrew, r):
+		return scriptHebrew
+	case unicode.Is(unicode.Devanagari, r):
+		return scriptDevanagari
+	case unicode.Is(unicode.Bengali, r):
+		return scriptBengali
+	case unicode.Is(unicode.Tamil, r):
+		return scriptTamil
+	case unicode.Is(unicode.Thai, r):
+		return scriptThai
+	case unicode.Is(unicode.Georgian, r):
+		return scriptGeorgian
+	case unicode.Is(unicode.Armenian, r):
+		return scriptArmenian
+	case unicode.Is(unicode.Han, r):
+		return scriptHan
+	case unicode.Is(unicode.Hiragana, r), unicode.Is(unicode.Katakana, r):
+		return scriptKana
+	case unicode.Is(unicode.Hangul, r):
+		return scriptHangul
+	}
+	return scriptOther
+}
+
+// byRules tells the language from letters alone when most words carry a
+// script or letter only one configured language uses.
+func (d *Detector) byRules(ws []word) (int, bool) {
+	const unknown = -1
+	zh := d.codeIndex("zh")
+	ja := d.codeIndex("ja")
+	total := make(map[int]int)
+	wordCounts := make(map[int]int)
+	for _, w := range ws {
+		clear(wordCounts)
+		for _, r := range w.s {
+			sc := runeScript(r)
+			switch {
+			case sc == scriptHan && zh >= 0:
+				wordCounts[zh]++
+			case sc == scriptHan && ja >= 0, sc == scriptKana && ja >= 0:
+				wordCounts[ja]++
+			case sc != scriptOther && len(d.byScript[sc]) == 1:
+				wordCounts[d.byScript[sc][0]]++
+			default:
+				for _, li := range d.unique[r] {
+					wordCounts[li]++
+				}
+			}
+		}
+		switch len(wordCounts) {
+		case 0:
+			total[unknown]++
+		case 1:
+			for li := range wordCounts {
+				total[li]++
+			}
+		default:
+			if _, hasZh := wordCounts[zh]; hasZh && ja >= 0 && wordCounts[ja] > 0 {
+				total[ja]++
+				continue
+			}
+			best, bestN, secondN := top2(wordCounts)
+			if bestN > secondN {
+				total[best]++
+			} else {
+				total[unknown]++
+			}
+		}
+	}
+	if float64(total[unknown]) < float64(len(ws))*0.5 {
+		delete(total, unknown)
+	}
+	switch len(total) {
+	case 0:
+		return 0, false
+	case 1:
+		for li := range total {
+			return li, li != unknown
+		}
+	case 2:
+		if zh >= 0 && ja >= 0 && total[zh] > 0 && total[ja] > 0 {
+			return ja, true
+		}
+	}
+	best, bestN, secondN := top2(total)
+	if bestN == secondN || best == unknown {
+		return 0, false
+	}
+	return best, true
+}
+
+func (d *Detector) codeIndex(code string) int {
+	for _, li := range d.langs {
+		if supported[li].code == code {
+			return li
+		}
+	}
+	return -1
+}
+
+// top2 returns the key with the highest count, its count and the runner-up's
+// count; ties go to the lower key so the result does not depend on map order.
+func top2(m map[int]int) (best, bestN, secondN int) {
+	best, bestN, secondN = 0, -1, -1
+	for k, n := range m {
+		switch {
+		case n > bestN || (n == bestN && k < best):
+			if bestN >= 0 {
+				secondN = max(secondN, bestN)
+			}
+			best, bestN = k, n
+		case n > secondN:
+			secondN = n
+		}
+	}
+	return best, bestN, secondN
+}
+
+// filter narrows the configured languages to those of the text's main script
+// and, when at least half the words carry letters few languages use, to those.
+func (d *Detector) filter(ws []word) []int {
+	var counts [numScripts]int
+	for _, w := range ws {
+		if w.script != scriptOther {
+			counts[w.script]++
+		}
+	}
+	best, bestN, distinct := scriptOther, 0, make(map[int]bool)
+	for s, n := range counts {
+		if n == 0 {
+			continue
+		}
+		distinct[n] = true
+		if n > bestN {
+			best, bestN = script(s), n
+		}
+	}
+	if bestN == 0 || (len(distinct) == 1 && countNonZero(counts[:]) > 1) {
+		return d.langs
+	}
+	inScript := d.byScript[best]
+	if len(inScript) == 0 {
+		return d.langs
+	}
+	langCounts := make(map[int]int)
+	for _, g := range d.shared {
+		for _, w := range ws {
+			for _, r := range g.letters {
+				if strings.ContainsRune(w.s, r) {
+					for _, li := range g.langs {
+						if slices.Contains(inScript, li) {
+							langCounts[li]++
+						}
+					}
+				}
+			}
+		}
+	}
+	var subset []int
+	for li, n := range langCounts {
+		if float64(n) >= float64(len(ws))*0.5 {
+			subset = append(subset, li)
+		}
+	}
+	if len(subset) > 0 {
+		slices.Sort(subset)
+		return subset
+	}
+	return inScript
+}
+
+// gate drops the languages whose model is too small to compete on n-grams
+// alone unless the text shows one of their marks.
+func gate(text string, cands []int) []int {
+	out := cands[:0:0]
+	for _, li := range cands {
+		if m := supported[li].marker; m == nil || m.MatchString(text) {
+			out = append(out, li)
+		}
+	}
+	return out
+}
+
+func countNonZero(xs []int) int {
+	n := 0
+	for _, x := range xs {
+		if x != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// grams holds the hashes of a text's letter n-grams: for each position, the
+// n-grams of order 1..5 starting there, and per order the positions whose
+// n-gram is seen for the first time (lingua-go scores each distinct n-gram
+// once).
+type grams struct {
+	h        [][maxOrder + 1]uint64
+	distinct [maxOrder + 1][]int32
+}
+
+func newGrams(ws []word, orders []int) *grams {
+	g := &grams{}
+	seen := make(map[uint64]struct{})
+	var offs [64]int
+	for _, w := range ws {
+		// byte offsets of the rune starts, plus the end
+		bo := offs[:0]
+		for i := range w.s {
+			bo = append(bo, i)
+		}
+		bo = append(bo, len(w.s))
+		nr := len(bo) - 1
+		for i := 0; i < nr; i++ {
+			var hs [maxOrder + 1]uint64
+			for k := 1; k <= maxOrder && i+k <= nr; k++ {
+				hs[k] = hashString(w.s[bo[i]:bo[i+k]])
+			}
+			p := int32(len(g.h))
+			g.h = append(g.h, hs)
+			for _, o := range orders {
+				if i+o > nr {
+					continue
+				}
+				if _, dup := seen[hs[o]]; dup {
+					continue
+				}
+				seen[hs[o]] = struct{}{}
+				g.distinct[o] = append(g.distinct[o], p)
+			}
+		}
+	}
+	return g
+}
+
+// sum adds up, for one language and order, the log probabilities of the
+// distinct n-grams, each backing off to its longest prefix the model knows
+// (lingua-go's scoring). found is how many n-grams contributed.
+func (g *grams) sum(li, order int) (total float64, found int) {
+	var tables [maxOrder + 1]*table
+	for k := 1; k <= order; k++ {
+		tables[k], _ = model(li, k)
+	}
+	for _, p := range g.distinct[order] {
+		hs := &g.h[p]
+		for k := order; k >= 1; k-- {
+			if lp, ok := tables[k].get(hs[k]); ok {
+				total += lp
+				found++
+				break
+			}
+		}
+	}
+	return total, found
+}
+
+type scored struct {
+	li    int
+	score float64
+}
+
+func sortScored(s []scored) {
+	slices.SortFunc(s, func(a, b scored) int {
+		switch {
+		case a.score > b.score:
+			return -1
+		case a.score < b.score:
+			return 1
+		}
+		return a.li - b.li
+	})
+}
+
+// detectShort scores short text with lingua-go's high-accuracy method (1- to
+// 5-grams, backed off, divided by the number of known unigrams), but only
+// for the few languages trigrams rank best.
+func (d *Detector) detectShort(ws []word, cands []int, res Result) Result {
+	g := newGrams(ws, []int{1, 2, 3, 4, 5})
+	// rank by trigrams, or by the longest n-grams short words have
+	preOrder := 3
+	for preOrder > 1 && len(g.distinct[preOrder]) == 0 {
+		preOrder--
+	}
+	var pre []scored
+	for _, li := range cands {
+		if s, n := g.sum(li, preOrder); n > 0 {
+			pre = append(pre, scored{li, s})
+		}
+	}
+	if len(pre) == 0 {
+		res.Reason = "short"
+		return res
+	}
+	sortScored(pre)
+	if len(pre) > topK {
+		pre = pre[:topK]
+	}
+	full := make([]scored, 0, len(pre))
+	for _, c := range pre {
+		total := 0.0
+		for o := 1; o <= maxOrder; o++ {
+			s, _ := g.sum(c.li, o)
+			total += s
+		}
+		_, unigrams := g.sum(c.li, 1)
+		if unigrams > 0 {
+			total /= float64(unigrams)
+		}
+		full = append(full, scored{c.li, total})
+	}
+	sortScored(full)
+	res.Margin = margin(full)
+	return finish(res, full, "ngrams", shortCalibration.confidence(res.Margin, res.Letters))
+}
+
+// detectLong scores long text with trigrams, in chunks, and checks that one
+// language wins most of it.
+func (d *Detector) detectLong(ws []word, cands []int, res Result) Result {
+	chunks := chunkWords(ws)
+	totals := make(map[int]float64, len(cands))
+	wins := make(map[int]int)
+	trigrams := 0
+	scoredLetters := 0
+	for _, c := range chunks {
+		g := newGrams(c, []int{3})
+		trigrams += len(g.distinct[3])
+		letters := 0
+		for _, w := range c {
+			letters += w.runes
+		}
+		scoredLetters += letters
+		bestLi, bestS := -1, math.Inf(-1)
+		for _, li := range cands {
+			s, n := g.sum(li, 3)
+			if n == 0 {
+				s = math.Inf(-1)
+			}
+			totals[li] += s
+			if s > bestS {
+				bestLi, bestS = li, s
+			}
+		}
+		if bestLi >= 0 {
+			wins[bestLi] += letters
+		}
+	}
+	var all []scored
+	for li, s := range totals {
+		if !math.IsInf(s, -1) {
+			all = append(all, scored{li, s})
+		}
+	}
+	if len(all) == 0 {
+		res.Reason = "short"
+		return res
+	}
+	sortScored(all)
+	// per-trigram margin, so the calibration sees the evidence per n-gram
+	m := margin(all)
+	if trigrams > 0 {
+		m /= float64(trigrams)
+	}
+	res.Margin = m
+	conf := longCalibration.confidence(m, res.Letters)
+	res = finish(res, all, "long", conf)
+	if share := float64(wins[all[0].li]) / float64(max(scoredLetters, 1)); share < mixedShare {
+		res.Code, res.Reason = undetermined, "mixed"
+		res.Confidence = 1 - share
+	}
+	return res
+}
+
+// chunkWords cuts words into pieces of about chunkLetters letters, at most
+// maxChunks of them spread evenly over the text.
+func chunkWords(ws []word) [][]word {
+	var chunks [][]word
+	start, letters := 0, 0
+	for i, w := range ws {
+		letters += w.runes
+		if letters >= chunkLetters {
+			chunks = append(chunks, ws[start:i+1])
+			start, letters = i+1, 0
+		}
+	}
+	if start < len(ws) {
+		if letters < chunkLetters/2 && len(chunks) > 0 {
+			last := len(chunks) - 1
+			chunks[last] = ws[start-len(chunks[last]):]
+		} else {
+			chunks = append(chunks, ws[start:])
+		}
+	}
+	if len(chunks) <= maxChunks {
+		return chunks
+	}
+	picked := make([][]word, maxChunks)
+	for i := range picked {
+		picked[i] = chunks[i*len(chunks)/maxChunks]
+	}
+	return picked
+}
+
+func margin(s []scored) float64 {
+	if len(s) < 2 {
+		return math.Inf(1)
+	}
+	return s[0].score - s[1].score
+}
+
+func finish(res Result, s []scored, reason string, conf float64) Result {
+	res.Reason = reason
+	res.Code = supported[s[0].li].code
+	res.Confidence = conf
+	for i := 0; i < len(s) && i < 5; i++ {
+		res.Candidates = append(res.Candidates, Candidate{Code: supported[s[i].li].code, Score: s[i].score})
+	}
+	return res
+}
+
+const undetermined = "und"
