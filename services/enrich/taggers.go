@@ -36,8 +36,12 @@ func versionOption(v string) []pipeline.Option {
 // newPipeline builds the taggers in the order they run: language first, since
 // the others use its result.
 func newPipeline(cfg taggerConfig, opts ...pipeline.Option) (*pipeline.Pipeline, error) {
+	lang, err := language.New(cfg.languages.Values)
+	if err != nil {
+		return nil, fmt.Errorf("language tagger: %w", err)
+	}
 	taggers := []pipeline.Tagger{
-		language.New(cfg.languages.Values),
+		lang,
 		date.New(),
 	}
 	ents, err := entities.New(entities.Config{Fallback: cfg.entityFallback})
