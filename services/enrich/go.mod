@@ -2,7 +2,11 @@ module github.com/newsflow/newsflow/services/enrich
 
 go 1.26.8
 
-require github.com/newsflow/newsflow/pkg v0.0.0
+require (
+	github.com/blevesearch/snowballstem v0.9.0
+	github.com/jonreiter/govader v0.0.0-20250429093935-f6505c8d03cc
+	github.com/newsflow/newsflow/pkg v0.0.0
+)
 
 require (
 	github.com/pemistahl/lingua-go v1.4.0 // indirect
