@@ -21,7 +21,11 @@ const (
 	minLetters = 3
 	// topK is how many candidates, ranked by trigrams, short text scores
 	// with the full 1- to 5-gram models.
-	topK = 6
+	topK = 8
+	// allCandidatesBelow is the letter count under which every candidate
+	// is scored with the full models: trigrams rank a word or two poorly,
+	// and so little text is cheap to score.
+	allCandidatesBelow = 40
 	// chunkLetters sizes the pieces long text is scored in, to see whether
 	// it is written in one language.
 	chunkLetters = 300
@@ -507,8 +511,9 @@ func (d *Detector) detectShort(ws []word, cands []int, res Result) Result {
 		return res
 	}
 	sortScored(pre)
-	if len(pre) > topK {
-		pre = pre[:topK]
+	// very short text gets every candidate: trigrams rank it poorly
+	if k := topK; res.Letters >= allCandidatesBelow && len(pre) > k {
+		pre = pre[:k]
 	}
 	full := make([]scored, 0, len(pre))
 	for _, c := range pre {
