@@ -2,7 +2,7 @@
 # `make test` runs every test this machine can run.
 SHELL := /bin/bash
 GO ?= go
-MODULES := pkg services/ingest services/enrich services/sink
+MODULES := pkg services/ingest services/enrich services/sink cmd/newsflow
 BIN := bin
 
 .PHONY: all build test vet lint bench run fmt clean tools
@@ -14,6 +14,12 @@ build:
 	cd services/ingest && $(GO) build -o ../../$(BIN)/ingest .
 	cd services/enrich && $(GO) build -o ../../$(BIN)/enrich .
 	cd services/sink && $(GO) build -o ../../$(BIN)/sink .
+	cd cmd/newsflow && $(GO) build -o ../../$(BIN)/newsflow .
+
+# The whole stack on embedded defaults: broker on 127.0.0.1:9092 with data in
+# ./var, enrich and sink as processes, the sample folders ingested.
+run: build
+	$(BIN)/newsflow dev
 
 test: build
 	$(GO) test $(addsuffix /...,$(addprefix ./,$(MODULES)))

@@ -146,3 +146,13 @@ const (
 	Neutral  = "neutral"
 	Positive = "positive"
 )
+
+// Headers are the contract headers of a message carrying this article.
+func (a *Raw) Headers() map[string]string {
+	return map[string]string{
+		HeaderSchemaVersion: "1",
+		HeaderArticleID:     a.ID,
+		HeaderSource:        a.Source.Type + ":" + a.Source.Name,
+		HeaderIngestedAt:    a.IngestedAt.UTC().Format(time.RFC3339Nano),
+	}
+}

@@ -115,31 +115,32 @@ func RedactURLs(value string) string {
 	return strings.Join(parts, ",")
 }
 
-// StringList is a flag that may be repeated or given comma-separated. The
-// first value given replaces the default; later ones append.
-type StringList struct {
-	Values []string
-	set    bool
+// ListVar defines a flag for a list of strings stored in *p, repeated or
+// comma-separated. The first value given replaces the default in *p; later
+// ones append.
+func ListVar(fs *flag.FlagSet, p *[]string, name, usage string) {
+	fs.Var(&listValue{p: p}, name, usage)
 }
 
-// NewStringList returns a list holding a default.
-func NewStringList(defaults ...string) *StringList { return &StringList{Values: defaults} }
+type listValue struct {
+	p   *[]string
+	set bool
+}
 
-func (l *StringList) String() string {
-	if l == nil {
+func (l *listValue) String() string {
+	if l == nil || l.p == nil {
 		return ""
 	}
-	return strings.Join(l.Values, ",")
+	return strings.Join(*l.p, ",")
 }
 
-// Set adds comma-separated values.
-func (l *StringList) Set(v string) error {
+func (l *listValue) Set(v string) error {
 	if !l.set {
-		l.Values, l.set = nil, true
+		*l.p, l.set = nil, true
 	}
 	for _, s := range strings.Split(v, ",") {
 		if s = strings.TrimSpace(s); s != "" {
-			l.Values = append(l.Values, s)
+			*l.p = append(*l.p, s)
 		}
 	}
 	return nil

@@ -13,7 +13,14 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/newsflow/newsflow/pkg/article"
 	"github.com/newsflow/newsflow/pkg/config"
+	"github.com/newsflow/newsflow/pkg/kafka"
+	"github.com/newsflow/newsflow/pkg/logging"
+	"github.com/newsflow/newsflow/pkg/stage"
+	"github.com/newsflow/newsflow/services/enrich/internal/handler"
 	"github.com/newsflow/newsflow/services/enrich/internal/offline"
 )
 
@@ -60,5 +67,45 @@ func runTag(ctx context.Context, args []string, getenv func(string) string, stdi
 }
 
 func runService(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	return errors.New("not yet")
+	fs := flag.NewFlagSet("enrich", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { config.Usage(fs, stderr, synopsis) }
+	conn := kafka.ConnConfig{Brokers: []string{"127.0.0.1:9092"}, ClientID: "newsflow-enrich"}
+	conn.RegisterFlags(fs)
+	st := stage.Config{Name: "enrich", Topic: article.RawTopic, Group: article.EnrichGroup, MaxInFlight: 16}
+	st.RegisterFlags(fs)
+	outTopic := fs.String("out-topic", article.EnrichedTopic, "topic enriched articles are published to")
+	fs.StringVar(&st.Topic, "in-topic", st.Topic, "topic raw articles are consumed from")
+	var logCfg logging.Config
+	fs.StringVar(&logCfg.Level, "log-level", "info", "log level: trace, debug, info, warn, error")
+	fs.StringVar(&logCfg.Format, "log-format", "auto", "log format: json, console, or auto (console on a terminal)")
+	printConfig := fs.Bool("print-config", false, "print the effective configuration (secrets redacted) and exit")
+	tc := addTaggerFlags(fs)
+	version := fs.String("enrichment-version", "", "enrichment version to stamp (default: the built-in version)")
+	if err := config.Parse(fs, args, getenv); err != nil {
+		return err
+	}
+	if *printConfig {
+		config.Print(fs, stdout)
+		return nil
+	}
+	log, err := logging.New(stderr, "enrich", logCfg)
+	if err != nil {
+		return err
+	}
+	p, err := newPipeline(*tc, versionOption(*version)...)
+	if err != nil {
+		return err
+	}
+	var h *handler.Handler
+	s, err := stage.New(st, conn, func(msg *message.Message) error { return h.Handle(msg) }, nil, nil, log, *outTopic)
+	if err != nil {
+		return err
+	}
+	h = handler.New(p, s.Publisher(), *outTopic)
+	log.Info().Strs("brokers", conn.Brokers).Str("group", st.Group).Str("in", st.Topic).Str("out", *outTopic).
+		Str("enrichment_version", p.Version()).Msg("enrich starting")
+	err = s.Run(ctx)
+	log.Info().Msg("enrich stopped")
+	return err
 }

@@ -13,15 +13,15 @@ import (
 
 // taggerConfig holds the settings of the taggers.
 type taggerConfig struct {
-	languages *config.StringList
+	languages []string
 	// entityFallback names the entity model for languages without their own
 	// ("" leaves them untagged).
 	entityFallback string
 }
 
 func addTaggerFlags(fs *flag.FlagSet) *taggerConfig {
-	cfg := &taggerConfig{languages: config.NewStringList(language.DefaultLanguages...)}
-	fs.Var(cfg.languages, "languages", "ISO 639-1 codes the language detector chooses from")
+	cfg := &taggerConfig{languages: language.DefaultLanguages}
+	config.ListVar(fs, &cfg.languages, "languages", "ISO 639-1 codes the language detector chooses from")
 	fs.StringVar(&cfg.entityFallback, "entity-fallback", entities.Fallback, "entity model for languages without their own (empty: none)")
 	return cfg
 }
@@ -36,7 +36,7 @@ func versionOption(v string) []pipeline.Option {
 // newPipeline builds the taggers in the order they run: language first, since
 // the others use its result.
 func newPipeline(cfg taggerConfig, opts ...pipeline.Option) (*pipeline.Pipeline, error) {
-	lang, err := language.New(cfg.languages.Values)
+	lang, err := language.New(cfg.languages)
 	if err != nil {
 		return nil, fmt.Errorf("language tagger: %w", err)
 	}

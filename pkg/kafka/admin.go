@@ -1,0 +1,256 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	kafkago "github.com/segmentio/kafka-go"
+)
+
+// TopicSpec is the layout of a topic to create.
+type TopicSpec struct {
+	Name              string
+	Partitions        int
+	ReplicationFactor int
+	Configs           map[string]string
+}
+
+// Admin runs the cluster operations the services and tools need: creating
+// topics, reading offsets and lag.
+type Admin struct {
+	conn *conn
+}
+
+// NewAdmin builds an Admin. It does not connect until used.
+func NewAdmin(cfg ConnConfig) (*Admin, error) {
+	c, err := cfg.resolve()
+	if err != nil {
+		return nil, err
+	}
+	return &Admin{conn: c}, nil
+}
+
+// EnsureTopics creates the topics that do not exist yet. Existing topics are
+// left as they are, whatever their layout.
+func (a *Admin) EnsureTopics(ctx context.Context, specs ...TopicSpec) error {
+	return EnsureTopics(ctx, a.conn, specs...)
+}
+
+// EnsureTopics creates the topics that do not exist yet.
+func EnsureTopics(ctx context.Context, c *conn, specs ...TopicSpec) error {
+	req := &kafkago.CreateTopicsRequest{}
+	for _, s := range specs {
+		rf := s.ReplicationFactor
+		if rf == 0 {
+			rf = 1
+		}
+		tc := kafkago.TopicConfig{Topic: s.Name, NumPartitions: s.Partitions, ReplicationFactor: rf}
+		for k, v := range s.Configs {
+			tc.ConfigEntries = append(tc.ConfigEntries, kafkago.ConfigEntry{ConfigName: k, ConfigValue: v})
+		}
+		req.Topics = append(req.Topics, tc)
+	}
+	resp, err := c.client().CreateTopics(ctx, req)
+	if err != nil {
+		return fmt.Errorf("creating topics: %w", err)
+	}
+	var errs []error
+	for name, err := range resp.Errors {
+		if err != nil && !errors.Is(err, kafkago.TopicAlreadyExists) {
+			errs = append(errs, fmt.Errorf("creating topic %s: %w", name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// WaitForBroker retries EnsureTopics until it succeeds or ctx ends, so a
+// service started before its broker waits instead of failing.
+func (a *Admin) WaitForBroker(ctx context.Context, onRetry func(error), specs ...TopicSpec) error {
+	bo := backoff{min: 200 * time.Millisecond, max: 5 * time.Second}
+	for {
+		err := a.EnsureTopics(ctx, specs...)
+		if err == nil {
+			return nil
+		}
+		if onRetry != nil {
+			onRetry(err)
+		}
+		if !sleep(ctx, bo.next()) {
+			return fmt.Errorf("waiting for the broker: %w (last error: %v)", ctx.Err(), err)
+		}
+	}
+}
+
+// Partitions lists the partition ids of topic.
+func (a *Admin) Partitions(ctx context.Context, topic string) ([]int, error) {
+	resp, err := a.conn.client().Metadata(ctx, &kafkago.MetadataRequest{Topics: []string{topic}})
+	if err != nil {
+		return nil, fmt.Errorf("reading metadata of %s: %w", topic, err)
+	}
+	for _, t := range resp.Topics {
+		if t.Name != topic {
+			continue
+		}
+		if t.Error != nil {
+			return nil, fmt.Errorf("reading metadata of %s: %w", topic, t.Error)
+		}
+		ids := make([]int, 0, len(t.Partitions))
+		for _, p := range t.Partitions {
+			ids = append(ids, p.ID)
+		}
+		sort.Ints(ids)
+		return ids, nil
+	}
+	return nil, fmt.Errorf("topic %s: %w", topic, kafkago.UnknownTopicOrPartition)
+}
+
+// Offsets are the first and end offsets of one partition: the partition
+// holds [First, End).
+type Offsets struct {
+	First, End int64
+}
+
+// TopicOffsets returns the first and end offsets of every partition of topic.
+func (a *Admin) TopicOffsets(ctx context.Context, topic string) (map[int]Offsets, error) {
+	parts, err := a.Partitions(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	reqs := make([]kafkago.OffsetRequest, 0, 2*len(parts))
+	for _, p := range parts {
+		reqs = append(reqs, kafkago.FirstOffsetOf(p), kafkago.LastOffsetOf(p))
+	}
+	resp, err := a.conn.client().ListOffsets(ctx, &kafkago.ListOffsetsRequest{Topics: map[string][]kafkago.OffsetRequest{topic: reqs}})
+	if err != nil {
+		return nil, fmt.Errorf("listing offsets of %s: %w", topic, err)
+	}
+	out := make(map[int]Offsets, len(parts))
+	for _, po := range resp.Topics[topic] {
+		if po.Error != nil {
+			return nil, fmt.Errorf("listing offsets of %s/%d: %w", topic, po.Partition, po.Error)
+		}
+		out[po.Partition] = Offsets{First: po.FirstOffset, End: po.LastOffset}
+	}
+	return out, nil
+}
+
+// CommittedOffsets returns the offsets group has committed on topic; a
+// partition without a commit is absent.
+func (a *Admin) CommittedOffsets(ctx context.Context, group, topic string) (map[int]int64, error) {
+	parts, err := a.Partitions(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := a.conn.client().OffsetFetch(ctx, &kafkago.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{topic: parts}})
+	if err != nil {
+		return nil, fmt.Errorf("fetching offsets of group %s: %w", group, err)
+	}
+	if resp.Error != nil {
+		return nil, fmt.Errorf("fetching offsets of group %s: %w", group, resp.Error)
+	}
+	out := map[int]int64{}
+	for _, p := range resp.Topics[topic] {
+		if p.Error != nil {
+			return nil, fmt.Errorf("fetching offset of group %s on %s/%d: %w", group, topic, p.Partition, p.Error)
+		}
+		if p.CommittedOffset >= 0 {
+			out[p.Partition] = p.CommittedOffset
+		}
+	}
+	return out, nil
+}
+
+// PartitionLag is how far a group is behind on one partition.
+type PartitionLag struct {
+	Partition int
+	Committed int64 // -1 when the group has not committed
+	End       int64
+	Lag       int64
+}
+
+// Lag computes a group's lag per partition of topic from the end offsets and
+// its committed offsets (kafka-go's readers cannot report it with groups).
+// A partition without a commit lags by everything it holds.
+func (a *Admin) Lag(ctx context.Context, group, topic string) ([]PartitionLag, error) {
+	ends, err := a.TopicOffsets(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	committed, err := a.CommittedOffsets(ctx, group, topic)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PartitionLag, 0, len(ends))
+	for p, o := range ends {
+		l := PartitionLag{Partition: p, Committed: -1, End: o.End}
+		if c, ok := committed[p]; ok {
+			l.Committed = c
+			l.Lag = max(o.End-c, 0)
+		} else {
+			l.Lag = o.End - o.First
+		}
+		out = append(out, l)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Partition < out[j].Partition })
+	return out, nil
+}
+
+// Groups lists the consumer groups whose name starts with prefix.
+func (a *Admin) Groups(ctx context.Context, prefix string) ([]string, error) {
+	resp, err := a.conn.client().ListGroups(ctx, &kafkago.ListGroupsRequest{})
+	if err != nil {
+		return nil, fmt.Errorf("listing groups: %w", err)
+	}
+	if resp.Error != nil {
+		return nil, fmt.Errorf("listing groups: %w", resp.Error)
+	}
+	var out []string
+	for _, g := range resp.Groups {
+		if len(g.GroupID) >= len(prefix) && g.GroupID[:len(prefix)] == prefix {
+			out = append(out, g.GroupID)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// Member is a consumer group member as the coordinator sees it.
+type Member struct {
+	ID, ClientID, Host string
+	Partitions         map[string][]int // assigned partitions by topic
+}
+
+// GroupInfo is a group's state and members.
+type GroupInfo struct {
+	State   string
+	Members []Member
+}
+
+// DescribeGroup returns a group's state and members.
+func (a *Admin) DescribeGroup(ctx context.Context, group string) (GroupInfo, error) {
+	resp, err := a.conn.client().DescribeGroups(ctx, &kafkago.DescribeGroupsRequest{GroupIDs: []string{group}})
+	if err != nil {
+		return GroupInfo{}, fmt.Errorf("describing group %s: %w", group, err)
+	}
+	for _, g := range resp.Groups {
+		if g.GroupID != group {
+			continue
+		}
+		if g.Error != nil {
+			return GroupInfo{}, fmt.Errorf("describing group %s: %w", group, g.Error)
+		}
+		info := GroupInfo{State: g.GroupState}
+		for _, m := range g.Members {
+			mem := Member{ID: m.MemberID, ClientID: m.ClientID, Host: m.ClientHost, Partitions: map[string][]int{}}
+			for _, t := range m.MemberAssignments.Topics {
+				mem.Partitions[t.Topic] = append(mem.Partitions[t.Topic], t.Partitions...)
+			}
+			info.Members = append(info.Members, mem)
+		}
+		return info, nil
+	}
+	return GroupInfo{}, fmt.Errorf("describing group %s: not in the answer", group)
+}

@@ -1,0 +1,93 @@
+package kafka
+
+import (
+	"context"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	kafkago "github.com/segmentio/kafka-go"
+)
+
+// UUIDHeader carries the watermill message UUID, named as watermill-kafka
+// names it so both adapters read each other's messages.
+const UUIDHeader = "_watermill_message_uuid"
+
+// KeyMetadata is the metadata key whose value becomes the Kafka message key
+// with the DefaultMarshaler: the article id.
+const KeyMetadata = "article_id"
+
+// Marshaler turns a watermill message into a Kafka message.
+type Marshaler interface {
+	Marshal(topic string, msg *message.Message) (kafkago.Message, error)
+}
+
+// Unmarshaler turns a Kafka message into a watermill message.
+type Unmarshaler interface {
+	Unmarshal(kafkago.Message) (*message.Message, error)
+}
+
+// DefaultMarshaler carries metadata as headers and keys messages by their
+// article_id metadata (or KeyFunc), so the same article always lands on the
+// same partition.
+type DefaultMarshaler struct {
+	// KeyFunc, when set, chooses the key instead of the article_id metadata.
+	// A nil key spreads messages over partitions at random.
+	KeyFunc func(topic string, msg *message.Message) []byte
+}
+
+// Marshal implements Marshaler.
+func (m DefaultMarshaler) Marshal(topic string, msg *message.Message) (kafkago.Message, error) {
+	headers := make([]kafkago.Header, 0, len(msg.Metadata)+1)
+	headers = append(headers, kafkago.Header{Key: UUIDHeader, Value: []byte(msg.UUID)})
+	for k, v := range msg.Metadata {
+		headers = append(headers, kafkago.Header{Key: k, Value: []byte(v)})
+	}
+	var key []byte
+	if m.KeyFunc != nil {
+		key = m.KeyFunc(topic, msg)
+	} else if id := msg.Metadata.Get(KeyMetadata); id != "" {
+		key = []byte(id)
+	}
+	return kafkago.Message{Topic: topic, Key: key, Value: msg.Payload, Headers: headers}, nil
+}
+
+// Unmarshal implements Unmarshaler. It never fails: any bytes are a payload.
+func (DefaultMarshaler) Unmarshal(km kafkago.Message) (*message.Message, error) {
+	var uuid string
+	md := make(message.Metadata, len(km.Headers))
+	for _, h := range km.Headers {
+		if h.Key == UUIDHeader {
+			uuid = string(h.Value)
+			continue
+		}
+		md[h.Key] = string(h.Value)
+	}
+	msg := message.NewMessage(uuid, km.Value)
+	msg.Metadata = md
+	if _, ok := md[KeyMetadata]; !ok && len(km.Key) > 0 {
+		md[KeyMetadata] = string(km.Key)
+	}
+	return msg, nil
+}
+
+// Position is where a consumed message sits in Kafka.
+type Position struct {
+	Topic     string
+	Partition int
+	Offset    int64
+	Key       []byte
+	Time      time.Time // the record timestamp
+}
+
+type positionKey struct{}
+
+func withPosition(ctx context.Context, p Position) context.Context {
+	return context.WithValue(ctx, positionKey{}, p)
+}
+
+// PositionFromCtx returns the Kafka position of a consumed message from its
+// context.
+func PositionFromCtx(ctx context.Context) (Position, bool) {
+	p, ok := ctx.Value(positionKey{}).(Position)
+	return p, ok
+}

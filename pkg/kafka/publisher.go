@@ -1,0 +1,211 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+	kafkago "github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/compress"
+)
+
+// ErrPublisherClosed is returned by Publish after Close.
+var ErrPublisherClosed = errors.New("publisher is closed")
+
+// PublisherConfig configures a Publisher. Writes are synchronous and wait for
+// acks from all in-sync replicas; batching is explicit.
+type PublisherConfig struct {
+	Conn      ConnConfig
+	Marshaler Marshaler
+
+	// BatchSize and BatchBytes cap one produce batch per partition;
+	// BatchTimeout is how long a partial batch waits for more messages
+	// (kafka-go's default of 1 s would make every synchronous publish slow).
+	BatchSize    int
+	BatchBytes   int64
+	BatchTimeout time.Duration
+
+	// MaxAttempts is how often the writer tries a batch before Publish fails.
+	MaxAttempts  int
+	WriteTimeout time.Duration
+
+	// Compression: none, gzip, snappy, lz4 or zstd.
+	Compression string
+}
+
+func (c *PublisherConfig) setDefaults() {
+	if c.Marshaler == nil {
+		c.Marshaler = DefaultMarshaler{}
+	}
+	if c.BatchSize == 0 {
+		c.BatchSize = 1000
+	}
+	if c.BatchBytes == 0 {
+		c.BatchBytes = 4 << 20
+	}
+	if c.BatchTimeout == 0 {
+		c.BatchTimeout = 2 * time.Millisecond
+	}
+	if c.MaxAttempts == 0 {
+		c.MaxAttempts = 5
+	}
+	if c.WriteTimeout == 0 {
+		c.WriteTimeout = 10 * time.Second
+	}
+}
+
+// Validate reports every mistake in the configuration.
+func (c *PublisherConfig) Validate() error {
+	errs := []error{c.Conn.Validate()}
+	if c.BatchSize < 1 || c.BatchBytes < 1 || c.BatchTimeout <= 0 {
+		errs = append(errs, errors.New("publisher batch size, bytes and timeout must be positive"))
+	}
+	if _, err := compression(c.Compression); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func compression(name string) (kafkago.Compression, error) {
+	switch name {
+	case "", "none":
+		return 0, nil
+	case "gzip":
+		return kafkago.Compression(compress.Gzip), nil
+	case "snappy":
+		return kafkago.Compression(compress.Snappy), nil
+	case "lz4":
+		return kafkago.Compression(compress.Lz4), nil
+	case "zstd":
+		return kafkago.Compression(compress.Zstd), nil
+	}
+	return 0, fmt.Errorf("compression %q: want none, gzip, snappy, lz4 or zstd", name)
+}
+
+// Publisher publishes watermill messages to Kafka with kafka-go's Writer,
+// partitioned by key with murmur2 like the Java client.
+type Publisher struct {
+	cfg    PublisherConfig
+	writer *kafkago.Writer
+	logger watermill.LoggerAdapter
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	mu     sync.RWMutex
+	closed bool
+}
+
+// NewPublisher builds a Publisher. It does not connect until the first Publish.
+func NewPublisher(cfg PublisherConfig, logger watermill.LoggerAdapter) (*Publisher, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("publisher config: %w", err)
+	}
+	c, err := cfg.Conn.resolve()
+	if err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = watermill.NopLogger{}
+	}
+	codec, _ := compression(cfg.Compression)
+	w := &kafkago.Writer{
+		Addr:         kafkago.TCP(c.brokers...),
+		Balancer:     &kafkago.Murmur2Balancer{},
+		RequiredAcks: kafkago.RequireAll,
+		Async:        false,
+		BatchSize:    cfg.BatchSize,
+		BatchBytes:   cfg.BatchBytes,
+		BatchTimeout: cfg.BatchTimeout,
+		MaxAttempts:  cfg.MaxAttempts,
+		WriteTimeout: cfg.WriteTimeout,
+		ReadTimeout:  cfg.WriteTimeout,
+		Compression:  codec,
+		Transport:    c.transport,
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Publisher{cfg: cfg, writer: w, logger: logger, ctx: ctx, cancel: cancel}, nil
+}
+
+// Publish writes messages to topic and returns once all are acknowledged by
+// all in-sync replicas, or with an error naming how many failed.
+func (p *Publisher) Publish(topic string, msgs ...*message.Message) error {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.closed {
+		return ErrPublisherClosed
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	kms := make([]kafkago.Message, len(msgs))
+	for i, msg := range msgs {
+		km, err := p.cfg.Marshaler.Marshal(topic, msg)
+		if err != nil {
+			return fmt.Errorf("marshaling message %s: %w", msg.UUID, err)
+		}
+		kms[i] = km
+	}
+	return p.write(topic, kms)
+}
+
+// PublishKafka writes already-built Kafka messages, for tools that copy
+// messages between topics without going through watermill.
+func (p *Publisher) PublishKafka(topic string, kms ...kafkago.Message) error {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.closed {
+		return ErrPublisherClosed
+	}
+	for i := range kms {
+		kms[i].Topic = topic
+		kms[i].Partition, kms[i].Offset = 0, 0
+	}
+	return p.write(topic, kms)
+}
+
+func (p *Publisher) write(topic string, kms []kafkago.Message) error {
+	err := p.writer.WriteMessages(p.ctx, kms...)
+	if err == nil {
+		return nil
+	}
+	return summarise(topic, len(kms), err)
+}
+
+// summarise turns kafka-go's per-message errors into one error: how many
+// failed and the first cause, not one line per message.
+func summarise(topic string, total int, err error) error {
+	var werrs kafkago.WriteErrors
+	if !errors.As(err, &werrs) {
+		return fmt.Errorf("publishing %d messages to %s: %w", total, topic, err)
+	}
+	var first error
+	for _, e := range werrs {
+		if e != nil {
+			first = e
+			break
+		}
+	}
+	return fmt.Errorf("publishing to %s: %d of %d messages failed, first error: %w", topic, werrs.Count(), total, first)
+}
+
+// Close flushes pending batches and releases the writer. It is idempotent.
+func (p *Publisher) Close() error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	p.closed = true
+	p.mu.Unlock()
+	err := p.writer.Close()
+	p.cancel()
+	if err != nil {
+		return fmt.Errorf("closing kafka writer: %w", err)
+	}
+	return nil
+}

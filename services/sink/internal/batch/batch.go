@@ -1,0 +1,158 @@
+// Package batch gathers records handed in one at a time by concurrent
+// message handlers into batches for a store, flushed by count, bytes or time.
+// Each handler waits for its batch's write, so a message is acknowledged only
+// once its record is durable. While a batch is being written, new records
+// wait, which is the backpressure on a slow store.
+package batch
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/newsflow/newsflow/services/sink/internal/store"
+)
+
+// ErrClosed is returned by Add after Close.
+var ErrClosed = errors.New("batcher closed")
+
+// Config bounds a batch.
+type Config struct {
+	MaxRecords int
+	MaxBytes   int
+	MaxWait    time.Duration
+}
+
+// Stats describes one flushed batch, for metrics.
+type Stats struct {
+	Records   int // records handed in
+	Written   int // after collapsing duplicates
+	Bytes     int
+	Duration  time.Duration
+	Err       error
+	StartedAt time.Time
+}
+
+// Batcher batches records for one store.
+type Batcher struct {
+	cfg     Config
+	st      store.Store
+	in      chan item
+	done    chan struct{}
+	stopped chan struct{}
+	onFlush func(Stats)
+}
+
+type item struct {
+	rec    store.Record
+	result chan error
+}
+
+// New starts a batcher writing to st. onFlush, if set, hears of every flush.
+func New(st store.Store, cfg Config, onFlush func(Stats)) *Batcher {
+	if cfg.MaxRecords <= 0 {
+		cfg.MaxRecords = 1000
+	}
+	if cfg.MaxBytes <= 0 {
+		cfg.MaxBytes = 16 << 20
+	}
+	if cfg.MaxWait <= 0 {
+		cfg.MaxWait = 200 * time.Millisecond
+	}
+	b := &Batcher{cfg: cfg, st: st, in: make(chan item, cfg.MaxRecords), done: make(chan struct{}), stopped: make(chan struct{}), onFlush: onFlush}
+	go b.run()
+	return b
+}
+
+// Add hands in a record and waits until the batch holding it is written.
+func (b *Batcher) Add(ctx context.Context, rec store.Record) error {
+	it := item{rec: rec, result: make(chan error, 1)}
+	select {
+	case b.in <- it:
+	case <-b.done:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-it.result:
+		return err
+	case <-ctx.Done():
+		// The write may still land; the message is redelivered either way
+		// and the store's upsert absorbs the duplicate.
+		return ctx.Err()
+	}
+}
+
+func (b *Batcher) run() {
+	defer close(b.stopped)
+	var pending []item
+	size := 0
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	flush := func() {
+		timer.Stop()
+		if len(pending) == 0 {
+			return
+		}
+		b.flush(pending, size)
+		pending, size = nil, 0
+	}
+	for {
+		select {
+		case it := <-b.in:
+			if len(pending) == 0 {
+				timer.Reset(b.cfg.MaxWait)
+			}
+			pending = append(pending, it)
+			size += len(it.rec.Payload)
+			if len(pending) >= b.cfg.MaxRecords || size >= b.cfg.MaxBytes {
+				flush()
+			}
+		case <-timer.C:
+			flush()
+		case <-b.done:
+			// Write what was handed in before closing.
+			for {
+				select {
+				case it := <-b.in:
+					pending = append(pending, it)
+					size += len(it.rec.Payload)
+					continue
+				default:
+				}
+				break
+			}
+			flush()
+			return
+		}
+	}
+}
+
+func (b *Batcher) flush(items []item, size int) {
+	recs := make([]store.Record, len(items))
+	for i, it := range items {
+		recs[i] = it.rec
+	}
+	recs = store.Collapse(recs)
+	start := time.Now()
+	// A write is not cancelled halfway by shutdown: it finishes or fails on
+	// its own, and handlers waiting for it are answered either way.
+	err := b.st.Write(context.Background(), recs)
+	for _, it := range items {
+		it.result <- err
+	}
+	if b.onFlush != nil {
+		b.onFlush(Stats{Records: len(items), Written: len(recs), Bytes: size, Duration: time.Since(start), Err: err, StartedAt: start})
+	}
+}
+
+// Close writes what is pending and stops the batcher.
+func (b *Batcher) Close() {
+	select {
+	case <-b.done:
+	default:
+		close(b.done)
+	}
+	<-b.stopped
+}
