@@ -6,6 +6,8 @@ MODULES := pkg services/ingest services/enrich services/sink cmd/newsflow
 BIN := bin
 
 .PHONY: all build test vet lint bench run fmt clean tools
+GOLANGCI_VERSION := v2.15.0
+TOOLS := $(CURDIR)/bin/tools
 
 all: build
 
@@ -21,11 +23,23 @@ build:
 run: build
 	$(BIN)/newsflow dev
 
+PKGS := $(addsuffix /...,$(addprefix ./,$(MODULES)))
+
+# Every test this machine can run; PostgreSQL tests use NEWSFLOW_TEST_PG_DSN
+# (default: the local server). Fuzz targets run their seed corpus here and
+# longer under `make fuzz`.
 test: build
-	$(GO) test $(addsuffix /...,$(addprefix ./,$(MODULES)))
+	$(GO) test -count=1 -timeout 15m $(PKGS)
 
 vet:
-	$(GO) vet $(addsuffix /...,$(addprefix ./,$(MODULES)))
+	$(GO) vet $(PKGS)
+
+$(TOOLS)/golangci-lint:
+	GOBIN=$(TOOLS) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION)
+
+lint: $(TOOLS)/golangci-lint
+	@test -z "$$(gofmt -l $(MODULES))" || { echo "gofmt would change:"; gofmt -l $(MODULES); exit 1; }
+	for m in $(MODULES); do (cd $$m && $(TOOLS)/golangci-lint run ./...) || exit 1; done
 
 fmt:
 	gofmt -l -w $(MODULES)
