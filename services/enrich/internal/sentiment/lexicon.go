@@ -35,6 +35,15 @@ type lexicon struct {
 	// stems maps snowball stems of the words to their mean valence, for
 	// inflected forms the lexicon does not list.
 	stems map[string]float32
+	// exactOnly words (written "=word" in concepts.txt) are not stemmed:
+	// their stems belong to unrelated words.
+	exactOnly map[string]bool
+	// heads are the words (written "word*" in concepts.txt) that keep their
+	// valence as the last part of a compound: German and Dutch write
+	// "Wirtschaftskrise" as one word. Only marked words, since short common
+	// endings would match everywhere ("gisteren" is no "eren").
+	heads     map[string]float32
+	headStems map[string]float32
 }
 
 // Concept is one row of concepts.tsv.
@@ -84,7 +93,7 @@ func Concepts() ([]Concept, error) {
 		}
 		for _, ws := range c.Words {
 			if len(ws) > 0 {
-				c.Key = ws[0]
+				c.Key = strings.TrimSuffix(strings.TrimPrefix(ws[0], "="), "*")
 				break
 			}
 		}
@@ -113,7 +122,12 @@ type Params struct {
 	// themselves: in opinion writing both lean critical.
 	NegatorValence float64
 	HedgeValence   float64
-	ConceptDelta   map[string]float64
+	// Reverse is the factor on a word after a reverser ("reduce crime").
+	Reverse float64
+	// LengthNorm divides the raw sum by words^LengthNorm, so long sentences
+	// do not look more charged just for having more words.
+	LengthNorm   float64
+	ConceptDelta map[string]float64
 }
 
 // DefaultParams are the parameters before tuning.
@@ -121,7 +135,7 @@ func DefaultParams() Params {
 	return Params{
 		Alpha: 15, NegatePos: -0.74, NegateNeg: -0.5, PosScale: 1, NegScale: 1,
 		BeforeBut: 0.5, AfterBut: 1.5, Concession: 0.5,
-		ExcessPos: -0.5, QuoteShort: 0.6,
+		ExcessPos: -0.5, QuoteShort: 0.6, Reverse: -0.5,
 	}
 }
 
@@ -182,11 +196,12 @@ func (p *Params) fields() map[string]*float64 {
 		"after_but": &p.AfterBut, "concession": &p.Concession, "question": &p.Question,
 		"excess_pos": &p.ExcessPos, "quote_short": &p.QuoteShort,
 		"negator_valence": &p.NegatorValence, "hedge_valence": &p.HedgeValence,
+		"reverse": &p.Reverse, "length_norm": &p.LengthNorm,
 	}
 }
 
 // ParamNames lists the scalar parameters in a stable order.
-var ParamNames = []string{"alpha", "negate_pos", "negate_neg", "pos_scale", "neg_scale", "before_but", "after_but", "concession", "question", "excess_pos", "quote_short", "negator_valence", "hedge_valence"}
+var ParamNames = []string{"alpha", "negate_pos", "negate_neg", "pos_scale", "neg_scale", "before_but", "after_but", "concession", "question", "excess_pos", "quote_short", "negator_valence", "hedge_valence", "reverse", "length_norm"}
 
 // Field returns a pointer to the named scalar parameter.
 func (p *Params) Field(name string) *float64 { return p.fields()[name] }
@@ -195,7 +210,7 @@ func (p *Params) Field(name string) *float64 { return p.fields()[name] }
 func buildLexicons(concepts []Concept, p Params, rs map[string]*rules, languageFiles bool) (map[string]*lexicon, error) {
 	out := map[string]*lexicon{}
 	for _, lang := range Languages {
-		out[lang] = &lexicon{words: map[string]float32{}, phrases: map[string]float32{}, stems: map[string]float32{}}
+		out[lang] = &lexicon{words: map[string]float32{}, phrases: map[string]float32{}, stems: map[string]float32{}, exactOnly: map[string]bool{}, heads: map[string]float32{}, headStems: map[string]float32{}}
 	}
 	if languageFiles {
 		if err := loadLanguageFiles(out, p); err != nil {
@@ -207,7 +222,16 @@ func buildLexicons(concepts []Concept, p Params, rs map[string]*rules, languageF
 		v := c.Valence + p.ConceptDelta[c.Key]
 		for i, words := range c.Words {
 			for _, w := range words {
-				out[Languages[i]].put(w, float32(v))
+				lx := out[Languages[i]]
+				if exact, ok := strings.CutPrefix(w, "="); ok {
+					w = exact
+					lx.exactOnly[w] = true
+				}
+				if head, ok := strings.CutSuffix(w, "*"); ok {
+					w = head
+					lx.heads[w] = float32(v)
+				}
+				lx.put(w, float32(v))
 			}
 		}
 	}
@@ -267,6 +291,7 @@ func loadLanguageFiles(out map[string]*lexicon, p Params) error {
 }
 
 func (lx *lexicon) put(w string, v float32) {
+	w = strings.ReplaceAll(w, "_", " ")
 	if strings.Contains(w, " ") {
 		lx.phrases[w] = v
 		return
@@ -279,17 +304,32 @@ func (lx *lexicon) buildStems(r *rules) {
 	n := map[string]int{}
 	env := snowballstem.NewEnv("")
 	for w, v := range lx.words {
-		if utf8.RuneCountInString(w) < 4 {
+		// Short words and short stems collide with unrelated words
+		// (Spanish "paro" and "para" share the stem "par").
+		if utf8.RuneCountInString(w) < 5 {
 			continue
 		}
 		if _, ok := r.words[w]; ok {
 			continue
 		}
+		if lx.exactOnly[w] {
+			continue
+		}
 		env.SetCurrent(w)
 		r.stem(env)
 		s := env.Current()
+		if !stemUsable(w, s) {
+			continue
+		}
 		sum[s] += v
 		n[s]++
+	}
+	for w, v := range lx.heads {
+		env.SetCurrent(w)
+		r.stem(env)
+		if s := env.Current(); utf8.RuneCountInString(s) >= 5 {
+			lx.headStems[s] = v
+		}
 	}
 	for s, v := range sum {
 		mean := v / float32(n[s])
@@ -298,6 +338,15 @@ func (lx *lexicon) buildStems(r *rules) {
 		}
 		lx.stems[s] = mean
 	}
+}
+
+// stemUsable reports whether a word's stem is safe to match on: at least
+// four letters and most of the word. Stemmers also strip derivational
+// endings, and those stems collide across parts of speech (Spanish
+// "generoso" and "generación" share "gener", "unidad" and "unidos" "unid").
+func stemUsable(word, stem string) bool {
+	n := utf8.RuneCountInString(stem)
+	return n >= 4 && float64(n) >= 0.7*float64(utf8.RuneCountInString(word))
 }
 
 // isWord keeps VADER entries that are words, not emoticons.

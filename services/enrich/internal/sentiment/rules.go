@@ -35,6 +35,9 @@ const (
 	// notOnly ("not only", "niet alleen") cancels the next contrast and is no
 	// negation.
 	notOnly
+	// reverser turns what follows around without negating the sentence:
+	// "reduces crime" is good news, "fewer deaths" too, "cuts benefits" not.
+	reverser
 )
 
 // function is the scoring role of a function word or phrase.
@@ -109,11 +112,13 @@ func englishRules() *rules {
 	r.add(fn(excess, 0), "too overly excessively")
 	r.add(fn(hedge, hedgeMild), "may might could would perhaps maybe possibly probably apparently seemingly likely presumably arguably reportedly allegedly supposedly")
 	r.add(fn(hedge, hedgeFull), "seems seem seemed appears appear appeared suggests suggest")
-	r.add(fn(contrast, 0), "but however yet nevertheless nonetheless still instead")
+	r.add(fn(contrast, 0), "but however nevertheless nonetheless")
 	r.add(fn(concessive, 0), "although though while whereas despite notwithstanding")
 	r.add(fn(contrast, 0), "even_so")
 	r.add(fn(concessive, 0), "even_though even_if in_spite")
 	r.excessBefore = func(next string) bool { return next != "" }
+	r.add(fn(reverser, 0), "reduce reduces reduced reducing reduction fewer curb curbs curbed curbing prevent prevents prevented preventing prevention avoid avoids avoided avoiding eliminate eliminates eliminated eliminating eradicate eradicated stop stops stopped stopping ending alleviate alleviates alleviated tackle tackling combat combating combatting overcome overcoming lessen lessened lower lowers lowered lowering decrease decreased decreases cure cures cured curing")
+	r.add(fn(reverser, 0), "put_an crack_down cracking_down")
 	return r
 }
 
@@ -139,6 +144,8 @@ func dutchRules() *rules {
 	r.add(fn(concessive, 0), "hoewel ofschoon alhoewel weliswaar terwijl ondanks")
 	r.excessBefore = excessBeforeGermanic
 	r.words["te"] = fn(excess, 0)
+	r.add(fn(reverser, 0), "minder verminderen vermindert verminderd vermindering terugdringen terugdringt teruggedrongen bestrijden bestrijdt bestreden bestrijding voorkomen voorkomt vermijden vermijdt vermeden stoppen stopt gestopt beëindigen beëindigt beëindigd tegengaan tegen_te uitbannen uitroeien uitgeroeid indammen inperken verlagen verlaagt verlaagd aanpakken aanpak pakt genezen")
+	r.add(fn(reverser, 0), "een_einde een_eind")
 	return r
 }
 
@@ -163,6 +170,8 @@ func germanRules() *rules {
 	r.add(fn(concessive, 0), "obwohl obgleich obschon wenngleich zwar trotz")
 	r.excessBefore = excessBeforeGermanic
 	r.words["zu"] = fn(excess, 0)
+	r.add(fn(reverser, 0), "weniger verringern verringert verringerung reduzieren reduziert reduzierung senken senkt gesenkt bekämpfen bekämpft bekämpfung verhindern verhindert verhinderung vermeiden vermeidet vermieden beenden beendet stoppen stoppt gestoppt eindämmen eindämmt eingedämmt beseitigen beseitigt ausrotten eliminieren verkleinern heilen geheilt lindern")
+	r.add(fn(reverser, 0), "ein_ende")
 	return r
 }
 
@@ -188,6 +197,8 @@ func frenchRules() *rules {
 	r.add(fn(concessive, 0), "quoique malgré tandis")
 	r.add(fn(concessive, 0), "bien_que même_si alors_que")
 	r.excessBefore = func(next string) bool { return next != "" }
+	r.add(fn(reverser, 0), "moins réduire réduit réduite réduisent réduction diminuer diminue diminué diminution combattre combat combattent lutter lutte luttent prévenir prévient prévention empêcher empêche empêché éviter évite évité stopper enrayer enraye endiguer éradiquer éliminer élimine éliminé guérir atténuer atténue freiner freine")
+	r.add(fn(reverser, 0), "mettre_fin met_fin mis_fin")
 	return r
 }
 
@@ -211,6 +222,8 @@ func spanishRules() *rules {
 	r.add(fn(concessive, 0), "aunque pese")
 	r.add(fn(concessive, 0), "si_bien a_pesar")
 	r.excessBefore = func(next string) bool { return next != "" }
+	r.add(fn(reverser, 0), "menos reducir reduce reducen redujo reducido reducción disminuir disminuye disminuyó combatir combate combaten luchar lucha luchan prevenir previene prevención evitar evita evitó impedir impide frenar frena erradicar eliminar elimina curar aliviar alivia atenuar")
+	r.add(fn(reverser, 0), "poner_fin acabar_con pone_fin")
 	return r
 }
 

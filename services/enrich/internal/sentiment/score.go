@@ -114,6 +114,12 @@ func (sc *scratch) scoreSentence(l *language, p *Params, text string, s, e int) 
 	if questions > 0 {
 		extra += p.Question
 	}
+	lengthFactor := 1.0
+	if p.LengthNorm > 0 {
+		// Relative to a sentence of ten words.
+		lengthFactor = math.Pow(float64(words)/10, -p.LengthNorm)
+	}
+	extra *= lengthFactor
 
 	sum := extra
 	hits := 0
@@ -143,11 +149,14 @@ func (sc *scratch) scoreSentence(l *language, p *Params, text string, s, e int) 
 		if sc.negated(l, i) {
 			pos *= p.NegatePos
 			neg *= p.NegateNeg
+		} else if sc.reversed(i) {
+			pos *= p.Reverse
+			neg *= p.Reverse
 		} else if sc.excessBefore(l, i) {
 			pos *= p.ExcessPos
 			neg *= 1.3
 		}
-		common := hedgeFactor
+		common := hedgeFactor * lengthFactor
 		if t.caps && !allCaps {
 			common *= 1.25
 		}
@@ -264,6 +273,25 @@ func (sc *scratch) negated(l *language, i int) bool {
 			if t.fn.class == negator && (j+1 == len(toks) || !toks[j+1].word()) {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// reversed reports whether a reverser ("reduce", "fewer", "combat") is among
+// the three words before i.
+func (sc *scratch) reversed(i int) bool {
+	for j, n := i-1, 0; j >= 0 && n < 3; j-- {
+		t := &sc.toks[j]
+		if scopeBreak(t) {
+			return false
+		}
+		if !t.word() || t.skip {
+			continue
+		}
+		n++
+		if t.fn.class == reverser {
+			return true
 		}
 	}
 	return false
@@ -487,13 +515,13 @@ func (sc *scratch) lookup(l *language, key []byte) float32 {
 	if v, ok := lx.words[string(key)]; ok {
 		return v
 	}
-	if len(key) < 4 || isNumber(key) {
+	if len(key) < 5 || isNumber(key) {
 		return 0
 	}
 	sc.env.SetCurrent(string(key))
 	l.rules.stem(sc.env)
 	stem := sc.env.Current()
-	if v, ok := lx.stems[stem]; ok {
+	if v, ok := lx.stems[stem]; ok && 10*len(stem) >= 6*len(key) {
 		return v
 	}
 	if h := lastIndexByte(key, '-'); h > 0 && h+1 < len(key) {
@@ -505,15 +533,16 @@ func (sc *scratch) lookup(l *language, key []byte) float32 {
 			if !utf8.RuneStart(key[k]) {
 				continue
 			}
-			if v, ok := lx.words[string(key[k:])]; ok {
+			if v, ok := lx.heads[string(key[k:])]; ok {
 				return v
 			}
 		}
+		// An inflected head: "Wirtschaftskrisen".
 		for k := 3; k+4 <= len(stem); k++ {
 			if !utf8.RuneStart(stem[k]) {
 				continue
 			}
-			if v, ok := lx.stems[stem[k:]]; ok {
+			if v, ok := lx.headStems[stem[k:]]; ok {
 				return v
 			}
 		}
@@ -539,8 +568,9 @@ func lastIndexByte(b []byte, c byte) int {
 	return -1
 }
 
-// phrases joins two-word function phrases and lexicon entries: the first
-// word takes the phrase's role or valence, the second is skipped.
+// phrases joins function phrases and lexicon entries of two or three
+// words: the first word takes the phrase's role or valence, the others are
+// skipped.
 func (sc *scratch) phrases(l *language) {
 	toks := sc.toks
 	for i := 0; i+1 < len(toks); i++ {
@@ -549,13 +579,25 @@ func (sc *scratch) phrases(l *language) {
 			continue
 		}
 		sc.key = append(append(append(sc.key[:0], sc.norm[a.ns:a.ne]...), ' '), sc.norm[b.ns:b.ne]...)
+		if i+2 < len(toks) && toks[i+2].word() && len(l.lex.phrases) > 0 {
+			c := &toks[i+2]
+			n := len(sc.key)
+			sc.key = append(append(sc.key, ' '), sc.norm[c.ns:c.ne]...)
+			if v, ok := l.lex.phrases[string(sc.key)]; ok {
+				a.fn, a.val, a.exact = function{}, v, false
+				b.skip, b.fn, b.val = true, function{}, 0
+				c.skip, c.fn, c.val = true, function{}, 0
+				continue
+			}
+			sc.key = sc.key[:n]
+		}
 		if f, ok := l.rules.phrases[string(sc.key)]; ok {
-			a.fn, a.val = f, 0
+			a.fn, a.val, a.exact = f, 0, false
 			b.skip, b.fn, b.val = true, function{}, 0
 			continue
 		}
 		if v, ok := l.lex.phrases[string(sc.key)]; ok {
-			a.fn, a.val = function{}, v
+			a.fn, a.val, a.exact = function{}, v, false
 			b.skip, b.fn, b.val = true, function{}, 0
 		}
 	}
