@@ -709,6 +709,20 @@ func yearContext(lx *lexicon, text string, start, end int) bool {
 			return true
 		}
 	}
+	if conjunctions[prev] {
+		// "1990 and 1995", "1990 to 1995": a year only after a year
+		head := strings.TrimRightFunc(text[:start], unicode.IsSpace)
+		head = strings.TrimRightFunc(head[:len(head)-len(lastWord(text[:start]))], unicode.IsSpace)
+		return len(head) >= 4 && yearLike(head[len(head)-4:])
+	}
 	rest := strings.TrimLeft(after, " ")
 	return rest == "" || strings.ContainsAny(rest[:1], ",.;:)!?'’\"”")
+}
+
+var conjunctions = map[string]bool{"and": true, "or": true, "to": true, "en": true, "of": false, "tot": true, "und": true, "bis": true,
+	"et": true, "à": true, "y": true, "a": true, "o": true}
+
+func yearLike(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n >= 1600 && n <= 2099
 }

@@ -93,7 +93,9 @@ func ParsePublished(s string) (string, article.Precision, error) {
 	if s == "" {
 		return "", "", fmt.Errorf("empty date: %w", ErrUnparsable)
 	}
-	if v, p, err := article.ParseDate(s); err == nil {
+	// what ingest normalises already (ISO 8601, RFC 3339, RFC 822/1123,
+	// epoch), then the human forms JSON exports carry
+	if v, p, err := article.NormaliseDate(s); err == nil {
 		return v, p, nil
 	}
 	if t, ok := parseEpoch(s); ok {
