@@ -10,8 +10,8 @@ import (
 func TestTagSources(t *testing.T) {
 	ingested := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 	tests := []struct {
-		name                     string
-		a                        article.Raw
+		name                    string
+		a                       article.Raw
 		want, precision, source string
 	}{
 		{"sample header", article.Raw{Published: "2020-09", Source: article.Source{Type: "file"}, Body: "x"}, "2020-09", "month", SourceHeader},
