@@ -14,8 +14,13 @@ import (
 
 // sharedSample is the real article in the shared samples folder, when the
 // machine has it (it is someone else's text and never copied here).
+// NEWSFLOW_SHARED_SAMPLES points elsewhere.
 func sharedSample(t *testing.T) string {
-	paths, _ := filepath.Glob("../../shared/samples/*.txt")
+	dir := os.Getenv("NEWSFLOW_SHARED_SAMPLES")
+	if dir == "" {
+		dir = "../../shared/samples"
+	}
+	paths, _ := filepath.Glob(filepath.Join(dir, "*.txt"))
 	if len(paths) == 0 {
 		return ""
 	}
@@ -27,7 +32,7 @@ func sharedSample(t *testing.T) string {
 // accounts for every one of them.
 func TestPipeline(t *testing.T) {
 	s := newStack(t)
-	in := filepath.Join(s.dir, "in")
+	in := filepath.Join(s.Dir, "in")
 	if err := os.MkdirAll(in, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -62,8 +67,8 @@ func TestPipeline(t *testing.T) {
 		t.Log("../shared/samples is absent; running without the shared sample article")
 	}
 
-	db := filepath.Join(s.dir, "newsflow.db")
-	out := filepath.Join(s.dir, "out")
+	db := filepath.Join(s.Dir, "newsflow.db")
+	out := filepath.Join(s.Dir, "out")
 	s.start("enrich", "enrich")
 	s.start("sink", "sink", "-to", "sqlite:"+db, "-to", "jsonl:"+out)
 
