@@ -20,9 +20,11 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/newsflow/newsflow/pkg/article"
@@ -56,6 +58,7 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	langs := fs.String("languages", "", "passed to enrich tag -languages (default: the tagger's default set)")
 	fit := fs.Bool("fit", false, "fit the confidence calibration in process and print it")
 	verbose := fs.Bool("v", false, "list the errors")
+	mem := fs.Bool("mem", false, "load every model of the configured languages in process and report the memory")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -65,6 +68,9 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	samples, err := load(*dir)
 	if err != nil {
 		return err
+	}
+	if *mem {
+		return memory(w, *langs)
 	}
 	if *fit {
 		return fitCalibration(w, samples, *langs)
@@ -81,8 +87,8 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "language development set: %s (%d texts, enrich tag %s, %.0f texts/s including model loading)\n",
-		*dir, len(samples), elapsed.Round(1e6), float64(len(samples))/elapsed.Seconds())
+	fmt.Fprintf(w, "language development set: %s (%d texts, enrich tag %s, %.0f texts/s including model loading, peak RSS %d MB)\n",
+		*dir, len(samples), elapsed.Round(1e6), float64(len(samples))/elapsed.Seconds(), tagrun.MaxRSS>>20)
 	if *langs == "" {
 		fmt.Fprintf(w, "detector languages: default set (%d)\n", len(language.DefaultLanguages))
 	} else {
@@ -248,4 +254,33 @@ func printCalibration(w io.Writer, pts []calPoint) {
 		fmt.Fprintf(w, "  [%.2f,%.2f) %6d %8.3f %8.3f\n", edges[b], math.Min(edges[b+1], 1), n, stated, actual)
 	}
 	fmt.Fprintf(w, "  expected calibration error: %.3f\n", ece)
+}
+
+// memory loads every model the detector can use, the worst case a
+// long-running enrich reaches, and reports the tables' size and this
+// process's resident memory.
+func memory(w io.Writer, langs string) error {
+	codes := language.DefaultLanguages
+	if langs != "" {
+		codes = strings.Split(langs, ",")
+	}
+	start := time.Now()
+	d, err := language.NewDetector(codes)
+	if err != nil {
+		return err
+	}
+	if err := d.Preload(); err != nil {
+		return err
+	}
+	runtime.GC()
+	status, _ := os.ReadFile("/proc/self/status")
+	rss := ""
+	for _, l := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(l, "VmRSS:") || strings.HasPrefix(l, "VmHWM:") {
+			rss += " " + strings.Join(strings.Fields(l), " ")
+		}
+	}
+	fmt.Fprintf(w, "%d languages, every model loaded in %s: n-gram tables %d MB; process%s\n",
+		len(d.Languages()), time.Since(start).Round(time.Millisecond), language.ModelBytes()>>20, rss)
+	return nil
 }

@@ -33,7 +33,7 @@ const (
 	maxChunks = 12
 	// mixedShare is the share of the text its language must win for the text
 	// not to count as mixed.
-	mixedShare = 0.5
+	mixedShare = 0.6
 )
 
 // Detector tells the language of a text among a configured set.

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"io"
@@ -14,8 +15,7 @@ import (
 	_ "unsafe" // for go:linkname
 
 	_ "github.com/pemistahl/lingua-go" // linked for linguaModels
-	"github.com/pemistahl/lingua-go/serialization"
-	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // linguaModels is lingua-go's embedded model folder (language-models/<iso>/
@@ -165,22 +165,78 @@ func loadModel(l lang, order int) (*table, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", name, err)
 	}
-	var m serialization.SerializableLanguageModel
-	if err := proto.Unmarshal(data, &m); err != nil {
+	// Walk the protobuf wire format directly (lingua-go's
+	// SerializableLanguageModel: field 4 holds n-gram sets of a probability,
+	// field 1, and n-grams, field 2) and hash the n-grams in place: decoding
+	// into Go strings would allocate millions of them and double the peak
+	// memory of loading.
+	n := 0
+	if err := walkModel(data, func([]byte, float64) { n++ }); err != nil {
 		return nil, fmt.Errorf("decoding %s: %w", name, err)
 	}
-	n := 0
-	for _, set := range m.NgramSets {
-		n += len(set.Ngrams)
-	}
 	t := newTable(n)
-	for _, set := range m.NgramSets {
-		q := quantise(set.Probability)
-		for _, g := range set.Ngrams {
-			t.put(hashString(g), q)
-		}
+	if err := walkModel(data, func(g []byte, p float64) { t.put(maphash.Bytes(seed, g), quantise(p)) }); err != nil {
+		return nil, fmt.Errorf("decoding %s: %w", name, err)
 	}
 	return t, nil
+}
+
+var errWire = errors.New("malformed protobuf")
+
+// walkModel calls fn for every n-gram of a serialised lingua-go model.
+func walkModel(data []byte, fn func(ngram []byte, p float64)) error {
+	var grams [][]byte
+	for len(data) > 0 {
+		num, typ, n := protowire.ConsumeTag(data)
+		if n < 0 {
+			return errWire
+		}
+		data = data[n:]
+		if num != 4 || typ != protowire.BytesType {
+			if n = protowire.ConsumeFieldValue(num, typ, data); n < 0 {
+				return errWire
+			}
+			data = data[n:]
+			continue
+		}
+		set, n := protowire.ConsumeBytes(data)
+		if n < 0 {
+			return errWire
+		}
+		data = data[n:]
+		prob := 0.0
+		grams = grams[:0]
+		for len(set) > 0 {
+			num, typ, n := protowire.ConsumeTag(set)
+			if n < 0 {
+				return errWire
+			}
+			set = set[n:]
+			switch {
+			case num == 1 && typ == protowire.Fixed64Type:
+				v, n := protowire.ConsumeFixed64(set)
+				if n < 0 {
+					return errWire
+				}
+				prob, set = math.Float64frombits(v), set[n:]
+			case num == 2 && typ == protowire.BytesType:
+				g, n := protowire.ConsumeBytes(set)
+				if n < 0 {
+					return errWire
+				}
+				grams, set = append(grams, g), set[n:]
+			default:
+				if n = protowire.ConsumeFieldValue(num, typ, set); n < 0 {
+					return errWire
+				}
+				set = set[n:]
+			}
+		}
+		for _, g := range grams {
+			fn(g, prob)
+		}
+	}
+	return nil
 }
 
 // loadedBytes counts the memory held by loaded tables.

@@ -9,10 +9,15 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"syscall"
 	"time"
 
 	"github.com/newsflow/newsflow/pkg/article"
 )
+
+// MaxRSS is the peak resident memory, in bytes, of the last `enrich tag`
+// process Run started (0 where the platform does not report it).
+var MaxRSS int64
 
 // Run writes the articles as JSON Lines to `bin tag args...` and returns the
 // enriched articles in input order.
@@ -34,6 +39,9 @@ func Run(ctx context.Context, bin string, args []string, raws []article.Raw) ([]
 		return nil, 0, fmt.Errorf("running %s tag: %w: %s", bin, err, errb.String())
 	}
 	elapsed := time.Since(start)
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		MaxRSS = ru.Maxrss * 1024 // kilobytes on Linux
+	}
 	var res []article.Enriched
 	sc := bufio.NewScanner(&out)
 	sc.Buffer(make([]byte, 1<<20), article.MaxMessageBytes+1<<20)
