@@ -58,3 +58,22 @@ train-entities:
 
 eval-entities: build
 	cd services/enrich && $(GO) run ./cmd/evalentities -data $(abspath $(NER_DATA)) -enrich $(abspath $(BIN))/enrich
+
+# Language and dates (issue 3): the language tagger on the development set in
+# services/enrich/testdata/langdev, the date tagger on the project's own cases
+# and on TimeML read in place from $(TIMEML_DATA), both through `bin/enrich
+# tag`; see docs/evaluation.md.
+TIMEML_DATA ?= ../shared/data/timeml/TBAQ-cleaned
+
+.PHONY: eval eval-language eval-dates
+eval: eval-language eval-dates
+
+eval-language:
+	@mkdir -p $(BIN)
+	cd services/enrich && $(GO) build -o ../../$(BIN)/enrich . && \
+		$(GO) run ./cmd/evallang -bin $(abspath $(BIN))/enrich -dir testdata/langdev
+
+eval-dates:
+	@mkdir -p $(BIN)
+	cd services/enrich && $(GO) build -o ../../$(BIN)/enrich . && \
+		$(GO) run ./cmd/evaldates -bin $(abspath $(BIN))/enrich -dev testdata/datedev.tsv -timeml $(abspath $(TIMEML_DATA))
