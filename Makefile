@@ -56,8 +56,24 @@ NER_DATA ?= ../shared/data/ner
 train-entities:
 	cd services/enrich && nice -n 10 $(GO) run ./cmd/trainentities -data $(abspath $(NER_DATA)) -out internal/entities/models
 
-eval-entities: build
-	cd services/enrich && $(GO) run ./cmd/evalentities -data $(abspath $(NER_DATA)) -enrich $(abspath $(BIN))/enrich
+eval-entities:
+	@mkdir -p $(BIN)
+	cd services/enrich && $(GO) build -o ../../$(BIN)/enrich . && \
+		$(GO) run ./cmd/evalentities -data $(abspath $(NER_DATA)) -enrich $(abspath $(BIN))/enrich
+
+# Sentiment (issue 5): Pearson r against human ratings per language through
+# `bin/enrich tag` (English editorials from $(SENTIMENT_DATA), translations
+# from $(SENTIMENT_DEV), see docs/evaluation.md), and the tuning that writes
+# internal/sentiment/lexicon/tuned.tsv (deterministic, seconds).
+SENTIMENT_DATA ?= ../shared/data/sentiment
+SENTIMENT_DEV ?= var/sentiment
+
+.PHONY: train-sentiment eval-sentiment
+train-sentiment:
+	cd services/enrich && nice -n 10 $(GO) run ./cmd/trainsentiment -data $(abspath $(SENTIMENT_DATA))/nyt-editorial-dev.tsv -out internal/sentiment/lexicon/tuned.tsv
+
+eval-sentiment: build
+	cd services/enrich && $(GO) run ./cmd/evalsentiment -bin $(abspath $(BIN))/enrich -data $(abspath $(SENTIMENT_DATA)) -dev $(abspath $(SENTIMENT_DEV))
 
 # Language and dates (issue 3): the language tagger on the development set in
 # services/enrich/testdata/langdev, the date tagger on the project's own cases

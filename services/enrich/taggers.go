@@ -9,6 +9,7 @@ import (
 	"github.com/newsflow/newsflow/services/enrich/internal/entities"
 	"github.com/newsflow/newsflow/services/enrich/internal/language"
 	"github.com/newsflow/newsflow/services/enrich/internal/pipeline"
+	"github.com/newsflow/newsflow/services/enrich/internal/sentiment"
 )
 
 // taggerConfig holds the settings of the taggers.
@@ -17,12 +18,15 @@ type taggerConfig struct {
 	// entityFallback names the entity model for languages without their own
 	// ("" leaves them untagged).
 	entityFallback string
+	// sentimentSentences keeps per-sentence sentiment scores in the output.
+	sentimentSentences bool
 }
 
 func addTaggerFlags(fs *flag.FlagSet) *taggerConfig {
 	cfg := &taggerConfig{languages: language.DefaultLanguages}
 	config.ListVar(fs, &cfg.languages, "languages", "ISO 639-1 codes the language detector chooses from")
 	fs.StringVar(&cfg.entityFallback, "entity-fallback", entities.Fallback, "entity model for languages without their own (empty: none)")
+	fs.BoolVar(&cfg.sentimentSentences, "sentiment-sentences", true, "keep per-sentence sentiment scores (non-zero ones) in the output")
 	return cfg
 }
 
@@ -49,5 +53,10 @@ func newPipeline(cfg taggerConfig, opts ...pipeline.Option) (*pipeline.Pipeline,
 		return nil, fmt.Errorf("entity tagger: %w", err)
 	}
 	taggers = append(taggers, ents)
+	sent, err := sentiment.New(sentiment.Config{Sentences: cfg.sentimentSentences})
+	if err != nil {
+		return nil, fmt.Errorf("sentiment tagger: %w", err)
+	}
+	taggers = append(taggers, sent)
 	return pipeline.New(taggers, opts...)
 }

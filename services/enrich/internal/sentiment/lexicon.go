@@ -42,8 +42,7 @@ type lexicon struct {
 	// valence as the last part of a compound: German and Dutch write
 	// "Wirtschaftskrise" as one word. Only marked words, since short common
 	// endings would match everywhere ("gisteren" is no "eren").
-	heads     map[string]float32
-	headStems map[string]float32
+	heads map[string]float32
 }
 
 // Concept is one row of concepts.tsv.
@@ -210,7 +209,7 @@ func (p *Params) Field(name string) *float64 { return p.fields()[name] }
 func buildLexicons(concepts []Concept, p Params, rs map[string]*rules, languageFiles bool) (map[string]*lexicon, error) {
 	out := map[string]*lexicon{}
 	for _, lang := range Languages {
-		out[lang] = &lexicon{words: map[string]float32{}, phrases: map[string]float32{}, stems: map[string]float32{}, exactOnly: map[string]bool{}, heads: map[string]float32{}, headStems: map[string]float32{}}
+		out[lang] = &lexicon{words: map[string]float32{}, phrases: map[string]float32{}, stems: map[string]float32{}, exactOnly: map[string]bool{}, heads: map[string]float32{}}
 	}
 	if languageFiles {
 		if err := loadLanguageFiles(out, p); err != nil {
@@ -323,13 +322,6 @@ func (lx *lexicon) buildStems(r *rules) {
 		}
 		sum[s] += v
 		n[s]++
-	}
-	for w, v := range lx.heads {
-		env.SetCurrent(w)
-		r.stem(env)
-		if s := env.Current(); utf8.RuneCountInString(s) >= 5 {
-			lx.headStems[s] = v
-		}
 	}
 	for s, v := range sum {
 		mean := v / float32(n[s])

@@ -56,6 +56,8 @@ type rules struct {
 	clauseNegation bool
 	// compounds: an unknown long word is looked up by its head ("Wirtschaftskrise").
 	compounds bool
+	// headEndings are the inflections a compound head may carry ("" first).
+	headEndings []string
 	// elisions split before the apostrophe ("n'est" -> "n'" "est").
 	elisions map[string]bool
 	stem     func(*snowballstem.Env) bool
@@ -127,6 +129,7 @@ func dutchRules() *rules {
 	r.stem = dutch.Stem
 	r.clauseNegation = true
 	r.compounds = true
+	r.headEndings = []string{"", "en", "s", "e"}
 	r.add(fn(negator, 0), "niet geen nooit niets niemand nergens noch zonder allerminst geenszins evenmin nimmer nauwelijks amper zelden")
 	r.add(fn(notOnly, 0), "niet_alleen niet_enkel")
 	r.add(fn(negator, 0), "niet_meer geen_enkele")
@@ -154,6 +157,7 @@ func germanRules() *rules {
 	r.stem = german.Stem
 	r.clauseNegation = true
 	r.compounds = true
+	r.headEndings = []string{"", "n", "en", "s", "es", "e", "er", "ern"}
 	r.add(fn(negator, 0), "nicht kein keine keinen keinem keiner keines nie niemals nichts niemand nirgends nirgendwo weder ohne keineswegs keinesfalls mitnichten kaum selten")
 	r.add(fn(notOnly, 0), "nicht_nur")
 	r.add(fn(negator, 0), "nicht_mehr")

@@ -1,6 +1,7 @@
 package sentiment
 
 import (
+	"bytes"
 	"math"
 	"unicode"
 	"unicode/utf8"
@@ -26,8 +27,13 @@ type token struct {
 	short      bool // inside a short quotation (scare quotes)
 	skip       bool // second word of a phrase
 	exact      bool // val is the lexicon entry of the word itself
+	used       bool // a negator that negated a lexicon word
 	fn         function
 	val        float32
+	// alt is the lexicon valence of a booster that is also an adjective
+	// ("terribly" / "terrible", Dutch "verschrikkelijk"): when no word
+	// follows it, it is the adjective.
+	alt float32
 }
 
 func (t *token) word() bool { return t.punct == 0 }
@@ -70,7 +76,7 @@ func (sc *scratch) scoreSentence(l *language, p *Params, text string, s, e int) 
 	words := 0
 	hedgeFactor := 1.0
 	var extra float64 // the part of the sum that comes from no lexicon word
-	questions, exclaims, negators := 0, 0, 0
+	questions, exclaims := 0, 0
 	// The first contrast word that is not the second half of "not only ...
 	// but" splits the sentence.
 	split := -1
@@ -94,8 +100,6 @@ func (sc *scratch) scoreSentence(l *language, p *Params, text string, s, e int) 
 		case hedge:
 			hedgeFactor *= float64(t.fn.value)
 			extra += p.HedgeValence
-		case negator:
-			negators++
 		case notOnly:
 			additive = true
 		case contrast:
@@ -110,7 +114,6 @@ func (sc *scratch) scoreSentence(l *language, p *Params, text string, s, e int) 
 		return result{}
 	}
 	hedgeFactor = math.Max(hedgeFactor, 0.5)
-	extra += p.NegatorValence * float64(min(negators, 2))
 	if questions > 0 {
 		extra += p.Question
 	}
@@ -190,6 +193,18 @@ func (sc *scratch) scoreSentence(l *language, p *Params, text string, s, e int) 
 			sc.trace(h)
 		}
 	}
+	// A negator that negated no lexicon word still sets a tone: in opinion
+	// writing "cannot", "never" and "no one" lean critical. One that
+	// negated a word ("not bad") was spent on it.
+	free := 0
+	for i := range toks {
+		if toks[i].fn.class == negator && !toks[i].used && !toks[i].skip {
+			free++
+		}
+	}
+	nv := p.NegatorValence * float64(min(free, 2)) * lengthFactor
+	extra += nv
+	sum += nv
 	if exclaims > 0 && sum != 0 {
 		sum += math.Copysign(0.292*float64(min(exclaims, 4)), sum)
 	}
@@ -246,6 +261,7 @@ func (sc *scratch) negated(l *language, i int) bool {
 		n++
 		switch t.fn.class {
 		case negator:
+			t.used = true
 			return true
 		case neParticle:
 			ne = true
@@ -259,6 +275,7 @@ func (sc *scratch) negated(l *language, i int) bool {
 			}
 			n++
 			if t.fn.class == negator || sc.normIs(t, "plus") {
+				t.used = true
 				return true
 			}
 		}
@@ -271,6 +288,7 @@ func (sc *scratch) negated(l *language, i int) bool {
 			}
 			n++
 			if t.fn.class == negator && (j+1 == len(toks) || !toks[j+1].word()) {
+				t.used = true
 				return true
 			}
 		}
@@ -361,6 +379,14 @@ func (sc *scratch) tokenize(l *language, text string, s, e int) {
 		i += size
 	}
 	sc.phrases(l)
+	// A booster with nothing after it to boost is the adjective it also is:
+	// "the results were terrible".
+	for i := range sc.toks {
+		t := &sc.toks[i]
+		if t.fn.class == booster && t.alt != 0 && (i+1 == len(sc.toks) || !sc.toks[i+1].word()) {
+			t.fn, t.val, t.exact = function{}, t.alt, true
+		}
+	}
 	// "too" words that double as "to" count only before an adjective.
 	for i := range sc.toks {
 		t := &sc.toks[i]
@@ -499,6 +525,9 @@ func (sc *scratch) pushWord(l *language, i, j, ns int, upper, caps, quoted bool)
 	key := sc.norm[ns:]
 	if f, ok := l.rules.words[string(key)]; ok {
 		t.fn = f
+		if f.class == booster {
+			t.alt = l.lex.words[string(key)]
+		}
 	} else if v, ok := l.lex.words[string(key)]; ok {
 		t.val, t.exact = v, true
 	} else {
@@ -528,22 +557,20 @@ func (sc *scratch) lookup(l *language, key []byte) float32 {
 		return sc.lookup(l, key[h+1:])
 	}
 	if l.rules.compounds && len(key) >= 8 {
-		// The head of a compound is its longest known final part.
-		for k := 3; k+4 <= len(key); k++ {
-			if !utf8.RuneStart(key[k]) {
+		// The head of a compound is its longest marked final part, in the
+		// form listed or with a plural or case ending ("Wirtschaftskrisen").
+		for _, end := range l.rules.headEndings {
+			base, ok := bytes.CutSuffix(key, []byte(end))
+			if !ok {
 				continue
 			}
-			if v, ok := lx.heads[string(key[k:])]; ok {
-				return v
-			}
-		}
-		// An inflected head: "Wirtschaftskrisen".
-		for k := 3; k+4 <= len(stem); k++ {
-			if !utf8.RuneStart(stem[k]) {
-				continue
-			}
-			if v, ok := lx.headStems[stem[k:]]; ok {
-				return v
+			for k := 3; k+4 <= len(base); k++ {
+				if !utf8.RuneStart(base[k]) {
+					continue
+				}
+				if v, ok := lx.heads[string(base[k:])]; ok {
+					return v
+				}
 			}
 		}
 	}
