@@ -72,8 +72,10 @@ SENTIMENT_DEV ?= var/sentiment
 train-sentiment:
 	cd services/enrich && nice -n 10 $(GO) run ./cmd/trainsentiment -data $(abspath $(SENTIMENT_DATA))/nyt-editorial-dev.tsv -out internal/sentiment/lexicon/tuned.tsv
 
-eval-sentiment: build
-	cd services/enrich && $(GO) run ./cmd/evalsentiment -bin $(abspath $(BIN))/enrich -data $(abspath $(SENTIMENT_DATA)) -dev $(abspath $(SENTIMENT_DEV))
+eval-sentiment:
+	@mkdir -p $(BIN)
+	cd services/enrich && $(GO) build -o ../../$(BIN)/enrich . && \
+		$(GO) run ./cmd/evalsentiment -bin $(abspath $(BIN))/enrich -data $(abspath $(SENTIMENT_DATA)) -dev $(abspath $(SENTIMENT_DEV))
 
 # Language and dates (issue 3): the language tagger on the development set in
 # services/enrich/testdata/langdev, the date tagger on the project's own cases
@@ -82,7 +84,7 @@ eval-sentiment: build
 TIMEML_DATA ?= ../shared/data/timeml/TBAQ-cleaned
 
 .PHONY: eval eval-language eval-dates
-eval: eval-language eval-dates
+eval: eval-language eval-dates eval-sentiment
 
 eval-language:
 	@mkdir -p $(BIN)
