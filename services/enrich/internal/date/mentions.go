@@ -65,29 +65,38 @@ func FindMentions(text, lang string, ref Ref) []Mention {
 		prio int
 	}
 	var cands []cand
-	for prio, r := range rules {
-		names := r.re.SubexpNames()
-		for _, loc := range r.re.FindAllStringSubmatchIndex(text, -1) {
-			g := groups{text: text, names: names, loc: loc}
-			start, end := loc[0], loc[1]
-			if s, e, ok := g.span("span"); ok {
-				start, end = s, e
+	folded := fold(text)
+	for _, win := range windows(text, lang) {
+		sub := folded[win[0]:win[1]]
+		for prio, r := range rules {
+			names := r.re.SubexpNames()
+			for _, loc := range r.re.FindAllStringSubmatchIndex(sub, -1) {
+				for i := range loc {
+					if loc[i] >= 0 {
+						loc[i] += win[0]
+					}
+				}
+				g := groups{text: text, names: names, loc: loc}
+				start, end := loc[0], loc[1]
+				if s, e, ok := g.span("span"); ok {
+					start, end = s, e
+				}
+				if !boundary(text, start, end) {
+					continue
+				}
+				value, ok := resolve(r.kind, g, lx, ref, text, start, end)
+				if !ok || value == "" {
+					continue
+				}
+				if lx != nil && lx.capitalised && !capitalOK(r.kind, g) {
+					continue
+				}
+				m := Mention{Start: start, End: end, Text: text[start:end], Value: value}
+				if r.kind == kYearEarlier {
+					m.anaphor = -1
+				}
+				cands = append(cands, cand{m, prio})
 			}
-			if !boundary(text, start, end) {
-				continue
-			}
-			value, ok := resolve(r.kind, g, lx, ref, text, start, end)
-			if !ok || value == "" {
-				continue
-			}
-			if lx != nil && lx.capitalised && !capitalOK(r.kind, g) {
-				continue
-			}
-			m := Mention{Start: start, End: end, Text: text[start:end], Value: value}
-			if r.kind == kYearEarlier {
-				m.anaphor = -1
-			}
-			cands = append(cands, cand{m, prio})
 		}
 	}
 	// longest first, then earliest rule; keep what does not overlap
@@ -174,6 +183,122 @@ func capitalOK(k kind, g groups) bool {
 	}
 	return true
 }
+
+// fold lower-cases text rune by rune where that keeps the byte length, so
+// that offsets in the folded text are offsets in text (case-insensitive
+// regexps are several times slower in Go).
+func fold(text string) string {
+	b := []byte(text)
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r < utf8.RuneSelf {
+			if 'A' <= r && r <= 'Z' {
+				b[i] += 'a' - 'A'
+			}
+		} else if l := unicode.ToLower(r); l != r && utf8.RuneLen(l) == n {
+			utf8.EncodeRune(b[i:], l)
+		}
+		i += n
+	}
+	return string(b)
+}
+
+// Margins of text around an anchor word that the rules see: enough for
+// "il y a deux" before "jours" and "de septiembre de 2020" after "14".
+const (
+	leftMargin  = 40
+	rightMargin = 60
+)
+
+// windows returns the stretches of text worth running the rules on: around
+// the anchors every date expression contains (a digit, a month or day name,
+// a word for a day, a unit or a season), merged where they meet. Most of a
+// news text has none, and Go's regexp engine is linear but not fast.
+func windows(text, lang string) [][2]int {
+	anchors := anchorWords[lang]
+	var out [][2]int
+	addWin := func(s, e int) {
+		s, e = max(0, s-leftMargin), min(len(text), e+rightMargin)
+		for s > 0 && !utf8.RuneStart(text[s]) {
+			s--
+		}
+		for e < len(text) && !utf8.RuneStart(text[e]) {
+			e++
+		}
+		if n := len(out); n > 0 && s <= out[n-1][1] {
+			out[n-1][1] = max(out[n-1][1], e)
+			return
+		}
+		out = append(out, [2]int{s, e})
+	}
+	start := -1
+	digit := false
+	for i, r := range text + " " {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\'' || r == '’' {
+			if start < 0 {
+				start, digit = i, false
+			}
+			if unicode.IsDigit(r) {
+				digit = true
+			}
+			continue
+		}
+		if start >= 0 {
+			if digit || isAnchor(anchors, strings.ToLower(text[start:i])) {
+				addWin(start, i)
+			}
+			start = -1
+		}
+	}
+	return out
+}
+
+func isAnchor(anchors map[string]bool, w string) bool {
+	if anchors[w] {
+		return true
+	}
+	// compounds: maandagavond, Montagabend, vanochtend
+	for a := range anchors {
+		if len(a) >= 4 && strings.HasPrefix(w, a) {
+			return true
+		}
+	}
+	return false
+}
+
+// anchorWords are, per language, the words at least one of which every
+// date expression of that language contains.
+var anchorWords = func() map[string]map[string]bool {
+	out := map[string]map[string]bool{"": {}}
+	for code, lx := range lexicons {
+		m := map[string]bool{}
+		add := func(phrase string) {
+			for _, w := range strings.FieldsFunc(phrase, func(r rune) bool { return !unicode.IsLetter(r) }) {
+				m[strings.ToLower(w)] = true
+			}
+		}
+		for _, ws := range [][]string{keys(lx.months), keys(lx.weekdays), keys(lx.units), keys(lx.seasons), lx.quarter, lx.now, keys(lx.parts)} {
+			for _, w := range ws {
+				add(w)
+			}
+		}
+		for w := range lx.relDays {
+			// the day word, not the filler: "the day before yesterday" -> yesterday
+			f := strings.Fields(w)
+			add(f[len(f)-1])
+			add(f[0])
+		}
+		for _, w := range []string{"noon", "midday", "midnight", "weekend", "earlier", "ago"} {
+			m[w] = code == "en"
+		}
+		delete(m, "the")
+		delete(m, "a")
+		delete(m, "la")
+		delete(m, "el")
+		out[code] = m
+	}
+	return out
+}()
 
 // boundary reports whether text[start:end] stands as whole words.
 func boundary(text string, start, end int) bool {

@@ -83,7 +83,8 @@ const (
 func buildRules(lx *lexicon) []rule {
 	var rs []rule
 	add := func(k kind, pat string) {
-		rs = append(rs, rule{kind: k, re: regexp.MustCompile(`(?i)` + pat)})
+		// patterns are lower case and run on lower-cased text (see fold)
+		rs = append(rs, rule{kind: k, re: regexp.MustCompile(pat)})
 	}
 	add(kISO, isoPat)
 	add(kNumeric, numPat)
