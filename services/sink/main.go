@@ -23,6 +23,7 @@ import (
 	"github.com/newsflow/newsflow/pkg/stage"
 	"github.com/newsflow/newsflow/services/sink/internal/batch"
 	"github.com/newsflow/newsflow/services/sink/internal/handler"
+	"github.com/newsflow/newsflow/services/sink/internal/store"
 	"github.com/newsflow/newsflow/services/sink/internal/target"
 )
 
@@ -37,13 +38,19 @@ func main() {
 	}
 }
 
-const synopsis = `sink: write enriched articles to SQLite, JSON Lines and other stores.
+const synopsis = `sink: write enriched articles to SQLite, PostgreSQL, JSON Lines and Parquet.
 
 Usage:
   sink --to sqlite:./var/newsflow.db --to jsonl:./var/out [flags]
+  sink --to postgres://sink@db/news --migrate-only
 
 Each --to is kind:location, optionally name=kind:location; each target
-consumes in its own group, newsflow-sink-<name>.`
+consumes in its own group, newsflow-sink-<name>. Kinds:
+  sqlite:FILE                  SQLite database (WAL, one writer)
+  postgres://... postgresql://... PostgreSQL; PGPASSWORD/PGPASSFILE supply the password
+  jsonl:DIR[?options]          JSON Lines files by date, partition and offset range
+  parquet:DIR[?options]        Parquet files, same layout
+File options: gzip=true (jsonl), max_bytes=64MiB, max_age=1m, max_open=64.`
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sink", flag.ContinueOnError)
@@ -55,7 +62,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	st.RegisterFlags(fs)
 	fs.StringVar(&st.Topic, "in-topic", st.Topic, "topic enriched articles are consumed from")
 	targets := []string{"sqlite:./var/newsflow.db"}
-	config.ListVar(fs, &targets, "to", "where to write: sqlite:FILE, jsonl:DIR (repeatable)")
+	config.ListVar(fs, &targets, "to", "where to write: sqlite:FILE, postgres://..., jsonl:DIR, parquet:DIR (repeatable)")
+	migrate := fs.Bool("migrate", true, "apply pending database migrations at start; false refuses to start with a schema that is behind")
+	migrateOnly := fs.Bool("migrate-only", false, "apply pending database migrations and exit (run as the migration role)")
 	groupPrefix := fs.String("group-prefix", article.SinkGroupBase, "consumer group prefix; the target name is appended")
 	var bc batch.Config
 	fs.IntVar(&bc.MaxRecords, "batch-records", 1000, "most records in one write")
@@ -98,6 +107,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 
+	openOpts := target.OpenOptions{NoMigrate: !*migrate}
+	if *migrateOnly {
+		return migrateTargets(ctx, parsed, openOpts, stdout)
+	}
+
 	var wg sync.WaitGroup
 	errc := make(chan error, len(parsed))
 	ctx, cancel := context.WithCancel(ctx)
@@ -106,7 +120,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := runTarget(ctx, t, st, conn, bc, *groupPrefix, log); err != nil {
+			if err := runTarget(ctx, t, openOpts, st, conn, bc, *groupPrefix, log); err != nil {
 				errc <- fmt.Errorf("target %s: %w", t, err)
 				cancel() // one failing target stops the process; restarts are the supervisor's job
 			}
@@ -121,20 +135,65 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return errors.Join(runErrs...)
 }
 
-func runTarget(ctx context.Context, t target.Target, st stage.Config, conn kafka.ConnConfig, bc batch.Config, groupPrefix string, log zerolog.Logger) error {
+// migrateTargets opens each database target, which applies its pending
+// migrations, and closes it again.
+func migrateTargets(ctx context.Context, targets []target.Target, o target.OpenOptions, stdout io.Writer) error {
+	if o.NoMigrate {
+		return errors.New("-migrate-only and -migrate=false contradict each other")
+	}
+	for _, t := range targets {
+		if t.Kind != target.SQLite && t.Kind != target.Postgres {
+			continue
+		}
+		s, err := target.Open(ctx, t, o)
+		if err != nil {
+			return fmt.Errorf("target %s: %w", t, err)
+		}
+		if err := s.Close(); err != nil {
+			return fmt.Errorf("target %s: %w", t, err)
+		}
+		fmt.Fprintf(stdout, "%s: schema up to date\n", t)
+	}
+	return nil
+}
+
+// openStore opens a target's store, waiting while it is unreachable (a
+// database that is not up yet), as the stage waits for the broker.
+func openStore(ctx context.Context, t target.Target, o target.OpenOptions, log zerolog.Logger) (store.Store, error) {
+	pause := 500 * time.Millisecond
+	for {
+		s, err := target.Open(ctx, t, o)
+		if err == nil {
+			return s, nil
+		}
+		if !errors.Is(err, store.ErrUnavailable) {
+			return nil, err
+		}
+		log.Warn().Err(err).Dur("retry_in", pause).Msg("store unavailable, waiting")
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 30*time.Second)
+	}
+}
+
+func runTarget(ctx context.Context, t target.Target, o target.OpenOptions, st stage.Config, conn kafka.ConnConfig, bc batch.Config, groupPrefix string, log zerolog.Logger) error {
 	log = log.With().Str("target", t.Name).Logger()
-	s, err := target.Open(ctx, t)
+	s, err := openStore(ctx, t, o, log)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return err
 	}
-	defer s.Close()
-	b := batch.New(s, bc, func(stats batch.Stats) {
-		ev := log.Debug()
-		if stats.Err != nil {
-			ev = log.Warn().Err(stats.Err)
+	defer func() {
+		if err := s.Close(); err != nil {
+			log.Error().Err(err).Msg("closing the store")
 		}
-		ev.Int("records", stats.Records).Int("written", stats.Written).Dur("took", stats.Duration).Msg("batch")
-	})
+	}()
+	b := batch.New(s, bc, flushLogger(log))
 	defer b.Close()
 	st.Name = "sink-" + t.Name
 	st.Group = groupPrefix + t.Name
@@ -142,8 +201,43 @@ func runTarget(ctx context.Context, t target.Target, st stage.Config, conn kafka
 	if err != nil {
 		return err
 	}
-	log.Info().Str("group", st.Group).Str("in", st.Topic).Str("store", t.Kind+":"+t.Location).Msg("sink target starting")
+	log.Info().Str("group", st.Group).Str("in", st.Topic).Str("store", t.Describe()).Msg("sink target starting")
 	err = stg.Run(ctx)
 	log.Info().Msg("sink target stopped")
 	return err
+}
+
+// flushLogger reports batches: each at debug level, a store failure once
+// when it starts and then at most every 10 seconds with the count of failed
+// batches and records, and the recovery.
+func flushLogger(log zerolog.Logger) func(batch.Stats) {
+	var failing bool
+	var since, lastLog time.Time
+	var batches, records int
+	return func(s batch.Stats) {
+		if s.Err == nil {
+			if failing {
+				log.Info().Int("failed_batches", batches).Int("failed_records", records).Dur("down_for", time.Since(since)).Msg("store writes succeed again")
+				failing, batches, records = false, 0, 0
+			}
+			ev := log.Debug()
+			if s.Rejected > 0 {
+				ev = log.Warn()
+			}
+			ev.Int("records", s.Records).Int("written", s.Written).Int("rejected", s.Rejected).Dur("took", s.Duration).Msg("batch")
+			return
+		}
+		batches++
+		records += s.Records
+		now := time.Now()
+		if !failing {
+			failing, since, lastLog = true, now, now
+			log.Warn().Err(s.Err).Int("records", s.Records).Msg("store write failed; the batch is retried and offsets are not committed")
+			return
+		}
+		if now.Sub(lastLog) >= 10*time.Second {
+			lastLog = now
+			log.Warn().Err(s.Err).Int("failed_batches", batches).Int("failed_records", records).Dur("failing_for", now.Sub(since)).Msg("store still failing")
+		}
+	}
 }

@@ -28,6 +28,7 @@ type Stats struct {
 	Records   int // records handed in
 	Written   int // after collapsing duplicates
 	Bytes     int
+	Rejected  int // records the store refused for their content (dead-lettered)
 	Duration  time.Duration
 	Err       error
 	StartedAt time.Time
@@ -139,11 +140,27 @@ func (b *Batcher) flush(items []item, size int) {
 	// A write is not cancelled halfway by shutdown: it finishes or fails on
 	// its own, and handlers waiting for it are answered either way.
 	err := b.st.Write(context.Background(), recs)
+	took := time.Since(start)
+	// A store that refused some records for their content wrote the rest:
+	// only the refused ones fail, with an error the handler dead-letters.
+	var rej *store.RejectError
+	rejected := errors.As(err, &rej)
 	for _, it := range items {
-		it.result <- err
+		e := err
+		if rejected {
+			e = nil
+			if re, ok := rej.Rejected[it.rec.Article.ID]; ok {
+				e = &store.RejectError{Rejected: map[string]error{it.rec.Article.ID: re}}
+			}
+		}
+		it.result <- e
 	}
 	if b.onFlush != nil {
-		b.onFlush(Stats{Records: len(items), Written: len(recs), Bytes: size, Duration: time.Since(start), Err: err, StartedAt: start})
+		st := Stats{Records: len(items), Written: len(recs), Bytes: size, Duration: took, Err: err, StartedAt: start}
+		if rejected {
+			st.Rejected, st.Written, st.Err = len(rej.Rejected), len(recs)-len(rej.Rejected), nil
+		}
+		b.onFlush(st)
 	}
 }
 

@@ -4,6 +4,8 @@
 package handler
 
 import (
+	"errors"
+
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/newsflow/newsflow/pkg/article"
@@ -25,11 +27,21 @@ func New(b *batch.Batcher) func(msg *message.Message) error {
 			return deadletter.Permanent(article.Reason(err), err)
 		}
 		pos, _ := kafka.PositionFromCtx(msg.Context())
-		// Store errors are transient (the store is down or slow): they are
-		// retried and block the partition, never dead-lettered.
-		return b.Add(msg.Context(), store.Record{
+		rec := store.Record{
 			Article: &a, Version: v, Payload: msg.Payload,
 			Topic: pos.Topic, Part: pos.Partition, Offset: pos.Offset,
-		})
+		}
+		if err := store.Check(rec); err != nil {
+			return deadletter.Permanent(article.Reason(err), err)
+		}
+		// Store errors are transient (the store is down or slow): they are
+		// retried and block the partition, never dead-lettered. Only a
+		// record the store refused for its content is.
+		err = b.Add(msg.Context(), rec)
+		var rej *store.RejectError
+		if errors.As(err, &rej) {
+			return deadletter.Permanent("store_rejected", err)
+		}
+		return err
 	}
 }

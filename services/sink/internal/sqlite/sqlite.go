@@ -1,11 +1,14 @@
 // Package sqlite is the embedded default store: one SQLite file in WAL mode
-// with a single writer, migrated by the sink itself.
+// with a single writer, migrated by the sink itself. Its schema is the
+// PostgreSQL one in SQLite's types (see docs/sinks.md): dates and times are
+// ISO 8601 text, the document is JSON text.
 package sqlite
 
 import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -14,22 +17,36 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // the pure-Go driver, registered as "sqlite"
+	"modernc.org/sqlite" // the pure-Go driver, registered as "sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 
-	"github.com/newsflow/newsflow/pkg/article"
 	"github.com/newsflow/newsflow/services/sink/internal/store"
 )
 
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Store writes articles to SQLite.
-type Store struct {
-	db *sql.DB
+// ErrSchemaBehind is returned by Open when migrations are pending and the
+// store was told not to apply them.
+var ErrSchemaBehind = errors.New("schema is behind: run the sink with -migrate-only, as a role that may change the schema")
+
+// Config configures the store.
+type Config struct {
+	Path string
+	// NoMigrate refuses to start with pending migrations instead of
+	// applying them.
+	NoMigrate bool
 }
 
-// Open opens (creating if needed) the database at path and migrates it.
-func Open(ctx context.Context, path string) (*Store, error) {
+// Store writes articles to SQLite.
+type Store struct {
+	db   *sql.DB
+	path string
+}
+
+// Open opens (creating if needed) the database at cfg.Path and migrates it.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	path := cfg.Path
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("creating %s: %w", dir, err)
@@ -43,11 +60,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// One writer: SQLite serialises writes anyway, and one connection keeps
 	// the pragmas and avoids busy errors.
 	db.SetMaxOpenConns(1)
-	if err := migrate(ctx, db); err != nil {
+	if err := migrate(ctx, db, cfg.NoMigrate); err != nil {
 		db.Close()
-		return nil, err
+		return nil, fmt.Errorf("sqlite %s: %w", path, err)
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, path: path}, nil
 }
 
 // DB exposes the database for queries and tests.
@@ -56,7 +73,7 @@ func (s *Store) DB() *sql.DB { return s.db }
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 
-func migrate(ctx context.Context, db *sql.DB) error {
+func migrate(ctx context.Context, db *sql.DB, noMigrate bool) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("creating schema_migrations: %w", err)
 	}
@@ -73,6 +90,9 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		}
 		if n > 0 {
 			continue
+		}
+		if noMigrate {
+			return fmt.Errorf("migration %s pending: %w", version, ErrSchemaBehind)
 		}
 		body, err := migrations.ReadFile(name)
 		if err != nil {
@@ -97,16 +117,23 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
+// The version rule in SQL: a newer enrichment version wins; with equal
+// versions a later or equal position in the same partition wins, and any
+// position in another partition or topic (store.Newer).
 const upsertArticle = `
-INSERT INTO articles (id, url, title, source_type, source_name, published, published_precision, published_day,
-    language, language_confidence, sentiment_score, sentiment_label, enrichment_version, enrichment_version_ord,
-    ingested_at, enriched_at, kafka_topic, kafka_partition, kafka_offset, doc, stored_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO articles (id, url, title, source_type, source_name, source_uri, published, published_precision,
+    published_day, published_month, language, language_confidence, sentiment_score, sentiment_label,
+    sentiment_confidence, enrichment_version, enrichment_version_ord, ingested_at, enriched_at,
+    kafka_topic, kafka_partition, kafka_offset, doc, stored_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET
-    url = excluded.url, title = excluded.title, source_type = excluded.source_type, source_name = excluded.source_name,
-    published = excluded.published, published_precision = excluded.published_precision, published_day = excluded.published_day,
+    url = excluded.url, title = excluded.title, source_type = excluded.source_type,
+    source_name = excluded.source_name, source_uri = excluded.source_uri,
+    published = excluded.published, published_precision = excluded.published_precision,
+    published_day = excluded.published_day, published_month = excluded.published_month,
     language = excluded.language, language_confidence = excluded.language_confidence,
     sentiment_score = excluded.sentiment_score, sentiment_label = excluded.sentiment_label,
+    sentiment_confidence = excluded.sentiment_confidence,
     enrichment_version = excluded.enrichment_version, enrichment_version_ord = excluded.enrichment_version_ord,
     ingested_at = excluded.ingested_at, enriched_at = excluded.enriched_at,
     kafka_topic = excluded.kafka_topic, kafka_partition = excluded.kafka_partition, kafka_offset = excluded.kafka_offset,
@@ -117,96 +144,157 @@ WHERE excluded.enrichment_version_ord > articles.enrichment_version_ord
                 AND excluded.kafka_offset < articles.kafka_offset))
 RETURNING id`
 
-// Write upserts a batch in one transaction.
+// Write upserts a batch in one transaction. A record SQLite refuses (a
+// constraint or size limit) is isolated and reported in a
+// *store.RejectError; the rest of the batch is committed.
 func (s *Store) Write(ctx context.Context, recs []store.Record) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	rejected, err := s.write(ctx, recs, false)
+	var rowErr *rowError
+	if errors.As(err, &rowErr) {
+		// Write again, each record under a savepoint, to find the bad ones.
+		rejected, err = s.write(ctx, recs, true)
+	}
 	if err != nil {
-		return fmt.Errorf("%w: sqlite begin: %v", store.ErrUnavailable, err)
+		return err
 	}
-	defer tx.Rollback()
-	up, err := tx.PrepareContext(ctx, upsertArticle)
-	if err != nil {
-		return fmt.Errorf("preparing upsert: %w", err)
-	}
-	defer up.Close()
-	del, err := tx.PrepareContext(ctx, `DELETE FROM entities WHERE article_id = ?`)
-	if err != nil {
-		return fmt.Errorf("preparing entity delete: %w", err)
-	}
-	defer del.Close()
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO entities (article_id, ord, field, start_byte, end_byte, type, text, norm) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return fmt.Errorf("preparing entity insert: %w", err)
-	}
-	defer ins.Close()
-	now := time.Now().UTC().Format(time.RFC3339Nano)
-	for _, r := range store.Collapse(recs) {
-		row := rowOf(r)
-		var id string
-		err := up.QueryRowContext(ctx, row.id, row.url, row.title, row.sourceType, row.sourceName, row.published, row.precision, row.day,
-			row.language, row.languageConf, row.sentimentScore, row.sentimentLabel, row.version, row.versionOrd,
-			row.ingestedAt, row.enrichedAt, r.Topic, r.Part, r.Offset, string(r.Payload), now).Scan(&id)
-		if err == sql.ErrNoRows {
-			continue // an older version or position: the stored row stays
-		}
-		if err != nil {
-			return fmt.Errorf("upserting article %s: %w", r.Article.ID, err)
-		}
-		if _, err := del.ExecContext(ctx, id); err != nil {
-			return fmt.Errorf("replacing entities of %s: %w", id, err)
-		}
-		for i, e := range r.Article.Enrichment.Entities {
-			if _, err := ins.ExecContext(ctx, id, i, e.Field, e.Start, e.End, e.Type, e.Text, article.NormaliseText(e.Text)); err != nil {
-				return fmt.Errorf("inserting entity of %s: %w", id, err)
-			}
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("%w: sqlite commit: %v", store.ErrUnavailable, err)
+	if len(rejected) > 0 {
+		return &store.RejectError{Rejected: rejected}
 	}
 	return nil
 }
 
-// row holds the filter columns derived from an enriched article.
-type row struct {
-	id, url, title, sourceType, sourceName string
-	published, precision, day              any
-	language, languageConf                 any
-	sentimentScore, sentimentLabel         any
-	version                                string
-	versionOrd                             int64
-	ingestedAt, enrichedAt                 string
+// rowError is a record SQLite refused for its content.
+type rowError struct {
+	id  string
+	err error
 }
 
-// rowOf derives the filter columns of a record.
-func rowOf(r store.Record) row {
-	a := r.Article
-	out := row{
-		id: a.ID, url: a.URL, title: a.Title, sourceType: a.Source.Type, sourceName: a.Source.Name,
-		version: a.Enrichment.Version, versionOrd: r.Version.Ordinal(),
-		ingestedAt: a.IngestedAt.UTC().Format(time.RFC3339Nano), enrichedAt: a.Enrichment.EnrichedAt.UTC().Format(time.RFC3339Nano),
+func (e *rowError) Error() string { return fmt.Sprintf("article %s: %v", e.id, e.err) }
+func (e *rowError) Unwrap() error { return e.err }
+
+func (s *Store) write(ctx context.Context, recs []store.Record, isolate bool) (map[string]error, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, classify("begin", err)
 	}
-	published, precision := a.Published, ""
-	if d := a.Enrichment.Date; d != nil && d.Published != "" {
-		published, precision = d.Published, string(d.Precision)
+	defer tx.Rollback()
+	up, err := tx.PrepareContext(ctx, upsertArticle)
+	if err != nil {
+		return nil, classify("preparing upsert", err)
 	}
-	if published != "" {
-		out.published = published
-		if precision == "" {
-			if _, p, err := article.ParseDate(published); err == nil {
-				precision = string(p)
+	defer up.Close()
+	del, err := tx.PrepareContext(ctx, `DELETE FROM entities WHERE article_id = ?`)
+	if err != nil {
+		return nil, classify("preparing entity delete", err)
+	}
+	defer del.Close()
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO entities (article_id, ord, field, start_byte, end_byte, type, text, norm, confidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return nil, classify("preparing entity insert", err)
+	}
+	defer ins.Close()
+	now := time.Now().UTC().Format(time.RFC3339Nano)
+	var rejected map[string]error
+	for _, r := range store.Collapse(recs) {
+		c := store.ColumnsOf(r)
+		if isolate {
+			if _, err := tx.ExecContext(ctx, `SAVEPOINT rec`); err != nil {
+				return nil, classify("savepoint", err)
 			}
 		}
-		out.precision = precision
-		if len(published) >= 10 {
-			out.day = published[:10]
+		err := writeOne(ctx, up, del, ins, c, now)
+		if isolate {
+			var rowErr *rowError
+			if errors.As(err, &rowErr) {
+				if rejected == nil {
+					rejected = map[string]error{}
+				}
+				rejected[c.ID] = rowErr
+				if _, err := tx.ExecContext(ctx, `ROLLBACK TO rec`); err != nil {
+					return nil, classify("rollback to savepoint", err)
+				}
+				err = nil
+			}
+			if err == nil {
+				if _, err := tx.ExecContext(ctx, `RELEASE rec`); err != nil {
+					return nil, classify("release savepoint", err)
+				}
+			}
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
-	if l := a.Enrichment.Language; l != nil {
-		out.language, out.languageConf = l.Code, l.Confidence
+	if err := tx.Commit(); err != nil {
+		return nil, classify("commit", err)
 	}
-	if s := a.Enrichment.Sentiment; s != nil {
-		out.sentimentScore, out.sentimentLabel = s.Score, s.Label
+	return rejected, nil
+}
+
+func writeOne(ctx context.Context, up, del, ins *sql.Stmt, c store.Columns, now string) error {
+	var id string
+	err := up.QueryRowContext(ctx, c.ID, c.URL, c.Title, c.SourceType, c.SourceName, c.SourceURI,
+		nullString(c.Published), nullString(c.PublishedPrecision), day(c.PublishedDay), day(c.PublishedMonth),
+		c.Language, c.LanguageConfidence, c.SentimentScore, c.SentimentLabel, c.SentimentConf,
+		c.EnrichmentVersion, c.VersionOrd, c.IngestedAt.Format(time.RFC3339Nano), c.EnrichedAt.Format(time.RFC3339Nano),
+		c.Topic, c.Partition, c.Offset, string(c.Doc), now).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // an older version or position: the stored row stays
 	}
-	return out
+	if err != nil {
+		return rowOrStore(c.ID, "upserting article", err)
+	}
+	if _, err := del.ExecContext(ctx, id); err != nil {
+		return rowOrStore(c.ID, "replacing entities", err)
+	}
+	for _, e := range c.Entities {
+		if _, err := ins.ExecContext(ctx, id, e.Ord, e.Field, e.Start, e.End, e.Type, e.Text, e.Norm, e.Confidence); err != nil {
+			return rowOrStore(c.ID, "inserting entity", err)
+		}
+	}
+	return nil
+}
+
+// rowOrStore tells an error caused by the record's values from one caused by
+// the database.
+func rowOrStore(id, what string, err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_CONSTRAINT, sqlite3.SQLITE_TOOBIG, sqlite3.SQLITE_MISMATCH, sqlite3.SQLITE_RANGE:
+			return &rowError{id: id, err: fmt.Errorf("%s: %w", what, err)}
+		}
+	}
+	return classify(what+" "+id, err)
+}
+
+// classify marks errors that mean the database cannot be used right now
+// (locked, full, I/O, gone) as store.ErrUnavailable.
+func classify(what string, err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL,
+			sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_NOMEM, sqlite3.SQLITE_PROTOCOL:
+			return fmt.Errorf("%w: sqlite %s: %w", store.ErrUnavailable, what, err)
+		}
+	}
+	if errors.Is(err, sql.ErrConnDone) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w: sqlite %s: %w", store.ErrUnavailable, what, err)
+	}
+	return fmt.Errorf("sqlite %s: %w", what, err)
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func day(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.Format(time.DateOnly)
 }

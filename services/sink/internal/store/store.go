@@ -7,6 +7,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/newsflow/newsflow/pkg/article"
 )
@@ -23,8 +24,12 @@ type Record struct {
 
 // Store writes batches of records durably.
 type Store interface {
-	// Write stores a batch; when it returns nil, the batch is durable and
-	// its offsets may be committed.
+	// Write stores a batch of records with distinct article ids (see
+	// Collapse); when it returns nil, the batch is durable and its offsets
+	// may be committed. A *RejectError means the records it names were
+	// refused and the rest are durable; an error wrapping ErrUnavailable
+	// means the store could not be reached; the batch is retried either way
+	// except for the rejected records.
 	Write(ctx context.Context, recs []Record) error
 	Close() error
 }
@@ -32,6 +37,21 @@ type Store interface {
 // ErrUnavailable marks a store that cannot be reached right now: the batch
 // is retried, never dead-lettered.
 var ErrUnavailable = errors.New("store unavailable")
+
+// RejectError reports records a store refused because of their content (a
+// value the database cannot hold). Every other record of the batch is
+// durable; the refused ones go to the dead-letter topic instead of blocking
+// their partition forever.
+type RejectError struct {
+	Rejected map[string]error // by article id
+}
+
+func (e *RejectError) Error() string {
+	for id, err := range e.Rejected {
+		return fmt.Sprintf("store refused %d record(s), article %s: %v", len(e.Rejected), id, err)
+	}
+	return "store refused no records"
+}
 
 // Newer reports whether a should replace b under the store rules: a newer
 // enrichment version wins; with equal versions the later position in the same
