@@ -85,7 +85,7 @@ var langs = []lang{
 			"Des critiques à %[2]s craignent que le projet soit retardé par des litiges sur les permis.",
 			"« Nous avons assez attendu », a déclaré %[1]s après une réunion avec la %[3]s.",
 			"Selon la %[3]s, environ %[4]d personnes ont participé à la manifestation à %[2]s.",
-			"Les prix ont augmenté de %[5]d % le mois dernier, la plus forte hausse depuis le printemps.",
+			"Les prix ont augmenté de %[5]d %% le mois dernier, la plus forte hausse depuis le printemps.",
 			"Les commerçants ont salué la décision, mais de nombreux habitants restent sceptiques.",
 			"Les discussions entre la %[3]s et les syndicats reprendront la semaine prochaine à %[2]s.",
 		},

@@ -11,7 +11,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
@@ -22,6 +25,7 @@ import (
 	"github.com/newsflow/newsflow/pkg/stage"
 	"github.com/newsflow/newsflow/services/enrich/internal/handler"
 	"github.com/newsflow/newsflow/services/enrich/internal/offline"
+	"github.com/newsflow/newsflow/services/enrich/internal/pipeline"
 )
 
 func main() {
@@ -56,14 +60,72 @@ func runTag(ctx context.Context, args []string, getenv func(string) string, stdi
 	tc := addTaggerFlags(fs)
 	workers := fs.Int("workers", 0, "tagging goroutines (0: one per core)")
 	version := fs.String("enrichment-version", "", "enrichment version to stamp (default: the built-in version)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file")
+	timings := fs.Bool("timings", false, "report the time spent in each tagger on stderr at the end")
 	if err := config.Parse(fs, args, getenv); err != nil {
 		return err
 	}
-	p, err := newPipeline(*tc, versionOption(*version)...)
+	opts := versionOption(*version)
+	var tt *tagTimes
+	if *timings {
+		tt = &tagTimes{d: map[string]time.Duration{}}
+		opts = append(opts, pipeline.WithObserver(tt.observe))
+	}
+	p, err := newPipeline(*tc, opts...)
 	if err != nil {
 		return err
 	}
-	return offline.Tag(ctx, p, stdin, stdout, stderr, *workers)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	err = offline.Tag(ctx, p, stdin, stdout, stderr, *workers)
+	if tt != nil {
+		tt.print(stderr)
+	}
+	return err
+}
+
+// tagTimes sums the time each tagger takes, for -timings.
+type tagTimes struct {
+	mu    sync.Mutex
+	d     map[string]time.Duration
+	order []string
+	n     map[string]int
+}
+
+func (t *tagTimes) observe(tagger string, d time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if _, ok := t.d[tagger]; !ok {
+		t.order = append(t.order, tagger)
+		if t.n == nil {
+			t.n = map[string]int{}
+		}
+	}
+	t.d[tagger] += d
+	t.n[tagger]++
+}
+
+func (t *tagTimes) print(w io.Writer) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var total time.Duration
+	for _, d := range t.d {
+		total += d
+	}
+	for _, name := range t.order {
+		d := t.d[name]
+		fmt.Fprintf(w, "tagger %-10s %10s total %9s/article %5.1f%%\n", name, d.Round(time.Millisecond),
+			(d / time.Duration(max(t.n[name], 1))).Round(time.Microsecond), 100*float64(d)/float64(max(total, 1)))
+	}
 }
 
 func runService(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
