@@ -131,14 +131,14 @@ func evaluate(t *sentiment.Tagger, rs []sentiment.Rated) float64 {
 var scalarSteps = map[string]float64{
 	"alpha": 3, "negate_pos": 0.1, "negate_neg": 0.1, "pos_scale": 0.1, "neg_scale": 0.1,
 	"before_but": 0.1, "after_but": 0.1, "concession": 0.1, "question": 0.2, "excess_pos": 0.2,
-	"negator_valence": 0.2, "hedge_valence": 0.2, "reverse": 0.1, "length_norm": 0.1,
+	"negator_valence": 0.2, "hedge_valence": 0.2, "reverse": 0.1, "length_norm": 0.1, "obligation_valence": 0.2,
 }
 
 // limits keep the scalar parameters where their meaning holds.
 var limits = map[string][2]float64{
 	"alpha": {2, 40}, "negate_pos": {-1.5, 0}, "negate_neg": {-1.5, 0}, "pos_scale": {0.3, 2}, "neg_scale": {0.3, 2},
 	"before_but": {0.1, 1}, "after_but": {1, 2.5}, "concession": {0.1, 1}, "question": {-2, 2}, "excess_pos": {-1.5, 0},
-	"negator_valence": {-2, 1}, "hedge_valence": {-2, 1}, "reverse": {-1.5, 0}, "length_norm": {0, 1},
+	"negator_valence": {-2, 1}, "hedge_valence": {-2, 1}, "reverse": {-1.5, 0}, "length_norm": {0, 1}, "obligation_valence": {-2, 1},
 }
 
 // tuneScalars is coordinate search on train r with halving steps.
@@ -467,7 +467,11 @@ func tuneWords(ctx context.Context, t *sentiment.Tagger, wordKeys map[string]str
 func format(p sentiment.Params) string {
 	var b strings.Builder
 	for _, name := range sentiment.ParamNames {
-		fmt.Fprintf(&b, "param\t%s\t%.4g\n", name, *p.Field(name))
+		v := math.Round(*p.Field(name)*1e4) / 1e4
+		if v == 0 {
+			v = 0 // no "-0"
+		}
+		fmt.Fprintf(&b, "param\t%s\t%.4g\n", name, v)
 	}
 	keys := make([]string, 0, len(p.ConceptDelta))
 	for k := range p.ConceptDelta {

@@ -121,6 +121,8 @@ type Params struct {
 	// themselves: in opinion writing both lean critical.
 	NegatorValence float64
 	HedgeValence   float64
+	// ObligationValence is the tone of "should" and "must".
+	ObligationValence float64
 	// Reverse is the factor on a word after a reverser ("reduce crime").
 	Reverse float64
 	// LengthNorm divides the raw sum by words^LengthNorm, so long sentences
@@ -195,12 +197,12 @@ func (p *Params) fields() map[string]*float64 {
 		"after_but": &p.AfterBut, "concession": &p.Concession, "question": &p.Question,
 		"excess_pos": &p.ExcessPos, "quote_short": &p.QuoteShort,
 		"negator_valence": &p.NegatorValence, "hedge_valence": &p.HedgeValence,
-		"reverse": &p.Reverse, "length_norm": &p.LengthNorm,
+		"reverse": &p.Reverse, "obligation_valence": &p.ObligationValence, "length_norm": &p.LengthNorm,
 	}
 }
 
 // ParamNames lists the scalar parameters in a stable order.
-var ParamNames = []string{"alpha", "negate_pos", "negate_neg", "pos_scale", "neg_scale", "before_but", "after_but", "concession", "question", "excess_pos", "quote_short", "negator_valence", "hedge_valence", "reverse", "length_norm"}
+var ParamNames = []string{"alpha", "negate_pos", "negate_neg", "pos_scale", "neg_scale", "before_but", "after_but", "concession", "question", "excess_pos", "quote_short", "negator_valence", "hedge_valence", "reverse", "length_norm", "obligation_valence"}
 
 // Field returns a pointer to the named scalar parameter.
 func (p *Params) Field(name string) *float64 { return p.fields()[name] }

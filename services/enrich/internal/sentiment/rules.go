@@ -38,6 +38,9 @@ const (
 	// reverser turns what follows around without negating the sentence:
 	// "reduces crime" is good news, "fewer deaths" too, "cuts benefits" not.
 	reverser
+	// obligation is "should", "must": editorials demand what is missing, so
+	// it carries a tone of its own (tuned).
+	obligation
 )
 
 // function is the scoring role of a function word or phrase.
@@ -121,6 +124,7 @@ func englishRules() *rules {
 	r.excessBefore = func(next string) bool { return next != "" }
 	r.add(fn(reverser, 0), "reduce reduces reduced reducing reduction fewer curb curbs curbed curbing prevent prevents prevented preventing prevention avoid avoids avoided avoiding eliminate eliminates eliminated eliminating eradicate eradicated stop stops stopped stopping ending alleviate alleviates alleviated tackle tackling combat combating combatting overcome overcoming lessen lessened lower lowers lowered lowering decrease decreased decreases cure cures cured curing")
 	r.add(fn(reverser, 0), "put_an crack_down cracking_down")
+	r.add(fn(obligation, 0), "should must ought shouldn't mustn't")
 	return r
 }
 
@@ -149,6 +153,7 @@ func dutchRules() *rules {
 	r.words["te"] = fn(excess, 0)
 	r.add(fn(reverser, 0), "minder verminderen vermindert verminderd vermindering terugdringen terugdringt teruggedrongen bestrijden bestrijdt bestreden bestrijding voorkomen voorkomt vermijden vermijdt vermeden stoppen stopt gestopt beëindigen beëindigt beëindigd tegengaan tegen_te uitbannen uitroeien uitgeroeid indammen inperken verlagen verlaagt verlaagd aanpakken aanpak pakt genezen")
 	r.add(fn(reverser, 0), "een_einde een_eind")
+	r.add(fn(obligation, 0), "moet moeten moest moesten behoort behoren")
 	return r
 }
 
@@ -176,6 +181,7 @@ func germanRules() *rules {
 	r.words["zu"] = fn(excess, 0)
 	r.add(fn(reverser, 0), "weniger verringern verringert verringerung reduzieren reduziert reduzierung senken senkt gesenkt bekämpfen bekämpft bekämpfung verhindern verhindert verhinderung vermeiden vermeidet vermieden beenden beendet stoppen stoppt gestoppt eindämmen eindämmt eingedämmt beseitigen beseitigt ausrotten eliminieren verkleinern heilen geheilt lindern")
 	r.add(fn(reverser, 0), "ein_ende")
+	r.add(fn(obligation, 0), "sollte sollten muss müssen müsste müssten soll sollen")
 	return r
 }
 
@@ -193,7 +199,7 @@ func frenchRules() *rules {
 	r.add(fn(booster, dampStrong), "légèrement peu")
 	r.add(fn(booster, damp), "un_peu quelque_peu à_peine")
 	r.add(fn(excess, 0), "trop")
-	r.add(fn(hedge, hedgeMild), "peut-être probablement possiblement apparemment vraisemblablement éventuellement prétendument pourrait pourraient serait seraient devrait devraient supposé soi-disant")
+	r.add(fn(hedge, hedgeMild), "peut-être probablement possiblement apparemment vraisemblablement éventuellement prétendument pourrait pourraient serait seraient supposé soi-disant")
 	r.add(fn(hedge, hedgeFull), "semble semblent semblait semblaient paraît paraissent paraissait")
 	r.add(fn(hedge, hedgeMild), "sans_doute peut_être")
 	r.add(fn(contrast, 0), "mais cependant pourtant toutefois néanmoins or")
@@ -203,6 +209,7 @@ func frenchRules() *rules {
 	r.excessBefore = func(next string) bool { return next != "" }
 	r.add(fn(reverser, 0), "moins réduire réduit réduite réduisent réduction diminuer diminue diminué diminution combattre combat combattent lutter lutte luttent prévenir prévient prévention empêcher empêche empêché éviter évite évité stopper enrayer enraye endiguer éradiquer éliminer élimine éliminé guérir atténuer atténue freiner freine")
 	r.add(fn(reverser, 0), "mettre_fin met_fin mis_fin")
+	r.add(fn(obligation, 0), "devrait devraient doit doivent faudrait faut")
 	return r
 }
 
@@ -218,7 +225,7 @@ func spanishRules() *rules {
 	r.add(fn(booster, dampStrong), "ligeramente poco")
 	r.add(fn(booster, damp), "un_poco un_tanto más_bien")
 	r.add(fn(excess, 0), "demasiado demasiada demasiados demasiadas excesivamente")
-	r.add(fn(hedge, hedgeMild), "quizás quizá acaso probablemente posiblemente aparentemente supuestamente presuntamente podría podrían sería serían debería deberían")
+	r.add(fn(hedge, hedgeMild), "quizás quizá acaso probablemente posiblemente aparentemente supuestamente presuntamente podría podrían sería serían")
 	r.add(fn(hedge, hedgeFull), "parece parecen parecía parecían")
 	r.add(fn(hedge, hedgeMild), "tal_vez a_lo")
 	r.add(fn(contrast, 0), "pero sino mas empero")
@@ -228,6 +235,7 @@ func spanishRules() *rules {
 	r.excessBefore = func(next string) bool { return next != "" }
 	r.add(fn(reverser, 0), "menos reducir reduce reducen redujo reducido reducción disminuir disminuye disminuyó combatir combate combaten luchar lucha luchan prevenir previene prevención evitar evita evitó impedir impide frenar frena erradicar eliminar elimina curar aliviar alivia atenuar")
 	r.add(fn(reverser, 0), "poner_fin acabar_con pone_fin")
+	r.add(fn(obligation, 0), "debería deberían debe deben debió")
 	return r
 }
 

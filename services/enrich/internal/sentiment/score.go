@@ -76,7 +76,7 @@ func (sc *scratch) scoreSentence(l *language, p *Params, text string, s, e int) 
 	words := 0
 	hedgeFactor := 1.0
 	var extra float64 // the part of the sum that comes from no lexicon word
-	questions, exclaims := 0, 0
+	questions, exclaims, obligations := 0, 0, 0
 	// The first contrast word that is not the second half of "not only ...
 	// but" splits the sentence.
 	split := -1
@@ -100,6 +100,8 @@ func (sc *scratch) scoreSentence(l *language, p *Params, text string, s, e int) 
 		case hedge:
 			hedgeFactor *= float64(t.fn.value)
 			extra += p.HedgeValence
+		case obligation:
+			obligations++
 		case notOnly:
 			additive = true
 		case contrast:
@@ -114,6 +116,9 @@ func (sc *scratch) scoreSentence(l *language, p *Params, text string, s, e int) 
 		return result{}
 	}
 	hedgeFactor = math.Max(hedgeFactor, 0.5)
+	if obligations > 0 {
+		extra += p.ObligationValence
+	}
 	if questions > 0 {
 		extra += p.Question
 	}
