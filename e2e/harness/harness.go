@@ -140,7 +140,7 @@ func (s *Stack) Logs(n int) string {
 
 func (s *Stack) command(bin string, args ...string) *exec.Cmd {
 	cmd := exec.Command(filepath.Join(s.Bin, bin), args...)
-	cmd.Env = append(append(os.Environ(), "NEWSFLOW_KAFKA_BROKERS="+s.Broker.Addr(), "NEWSFLOW_LOG_FORMAT=json"), s.Env...)
+	cmd.Env = append(append(os.Environ(), "NEWSFLOW_KAFKA_BROKERS="+s.Broker.Addr(), "NEWSFLOW_LOG_FORMAT=json", "NEWSFLOW_HTTP_ADDR=127.0.0.1:0"), s.Env...)
 	return cmd
 }
 

@@ -18,6 +18,10 @@ import (
 	"github.com/newsflow/newsflow/pkg/kafka"
 )
 
+// MarkerKey is set in a message's metadata once it has been dead-lettered,
+// so outer middlewares can tell a dead-lettered message from a processed one.
+const MarkerKey = "_newsflow_dead_lettered"
+
 // PermanentError marks an error caused by the message itself.
 type PermanentError struct {
 	Reason string // short and machine-friendly: invalid_utf8, too_large, ...
@@ -87,6 +91,7 @@ func Middleware(cfg Config) message.HandlerMiddleware {
 			if cfg.OnDeadLetter != nil {
 				cfg.OnDeadLetter(topic, perm.Reason)
 			}
+			msg.Metadata.Set(MarkerKey, perm.Reason)
 			return nil, nil
 		}
 	}

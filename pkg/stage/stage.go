@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ThreeDotsLabs/watermill/components/metrics"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 	"github.com/rs/zerolog"
@@ -19,6 +20,7 @@ import (
 	"github.com/newsflow/newsflow/pkg/deadletter"
 	"github.com/newsflow/newsflow/pkg/kafka"
 	"github.com/newsflow/newsflow/pkg/logging"
+	"github.com/newsflow/newsflow/pkg/ops"
 )
 
 // Config configures a stage.
@@ -89,41 +91,157 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Stage is a running consumer with its publisher.
+// Stage is a consumer with its publisher.
 type Stage struct {
-	cfg    Config
-	log    zerolog.Logger
-	admin  *kafka.Admin
-	sub    *kafka.Subscriber
-	pub    *kafka.Publisher
-	router *message.Router
-	topics []kafka.TopicSpec
+	cfg          Config
+	conn         kafka.ConnConfig
+	log          zerolog.Logger
+	handler      Handler
+	observer     kafka.Observer
+	onDeadLetter func(topic, reason string)
+	admin        *kafka.Admin
+	pub          *kafka.Publisher
+	topics       []kafka.TopicSpec
+
+	metrics *ops.ConsumerMetrics
+	srv     *ops.Server
+	running chan struct{}
 }
 
 // Handler processes one message. Return a deadletter.Permanent error for bad
 // input; any other error is retried.
 type Handler func(msg *message.Message) error
 
-// New builds a stage consuming cfg.Topic with handler. outTopics are created
-// at start with the consumed topic and its dead-letter topic.
+// New builds a stage consuming cfg.Topic with handler. observer and
+// onDeadLetter may be nil. outTopics are created at start with the consumed
+// topic and its dead-letter topic.
 func New(cfg Config, conn kafka.ConnConfig, handler Handler, observer kafka.Observer, onDeadLetter func(topic, reason string), log zerolog.Logger, outTopics ...string) (*Stage, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	wlog := logging.NewWatermill(log)
 	admin, err := kafka.NewAdmin(conn)
 	if err != nil {
 		return nil, err
 	}
 	pubCfg := cfg.Publisher
 	pubCfg.Conn = conn
-	pub, err := kafka.NewPublisher(pubCfg, wlog)
+	pub, err := kafka.NewPublisher(pubCfg, logging.NewWatermill(log))
 	if err != nil {
 		return nil, err
 	}
+	topics := []kafka.TopicSpec{{Name: cfg.Topic, Partitions: cfg.Partitions}, {Name: article.DLQTopic(cfg.Topic), Partitions: cfg.Partitions}}
+	for _, t := range outTopics {
+		topics = append(topics, kafka.TopicSpec{Name: t, Partitions: cfg.Partitions})
+	}
+	return &Stage{cfg: cfg, conn: conn, log: log, handler: handler, observer: observer, onDeadLetter: onDeadLetter,
+		admin: admin, pub: pub, topics: topics, running: make(chan struct{})}, nil
+}
+
+// Publisher is the stage's publisher, for handlers that produce output.
+func (s *Stage) Publisher() *kafka.Publisher { return s.pub }
+
+// Admin is the stage's admin client.
+func (s *Stage) Admin() *kafka.Admin { return s.admin }
+
+// Running is closed once the stage consumes.
+func (s *Stage) Running() <-chan struct{} { return s.running }
+
+// Metrics are the stage's consumer metrics, once Instrument was called.
+func (s *Stage) Metrics() *ops.ConsumerMetrics { return s.metrics }
+
+// Instrument registers the stage's metrics and health checks on srv: router
+// metrics, outcomes, dead letters, consumer lag, and a liveness check that
+// fails when a partition with lag stops moving while Kafka is reachable.
+// Call it before Run.
+func (s *Stage) Instrument(srv *ops.Server, stuckAfter time.Duration) error {
+	m, err := ops.NewConsumerMetrics(srv.Registry(), s.cfg.Name, s.cfg.Group, s.cfg.Topic, stuckAfter)
+	if err != nil {
+		return err
+	}
+	s.metrics, s.srv = m, srv
+	kafkaReady := func(ctx context.Context) error {
+		if _, err := s.admin.Partitions(ctx, s.cfg.Topic); err != nil {
+			return fmt.Errorf("kafka: %w", err)
+		}
+		return nil
+	}
+	srv.Ready("kafka", kafkaReady)
+	srv.Ready("consuming", func(context.Context) error {
+		select {
+		case <-s.running:
+			return nil
+		default:
+			return errors.New("not consuming yet")
+		}
+	})
+	srv.Live("consumer", func(ctx context.Context) error {
+		err := m.Stuck()
+		if err == nil {
+			return nil
+		}
+		// Stuck because Kafka is unreachable is not the process's fault:
+		// restarting it would not help, and readiness already says so.
+		if kafkaReady(ctx) != nil {
+			return nil
+		}
+		return err
+	})
+	return nil
+}
+
+// Run creates the topics (waiting for the broker if need be), consumes until
+// ctx ends, then shuts down: fetching stops, in-flight work finishes,
+// offsets are committed, and the publisher flushes.
+func (s *Stage) Run(ctx context.Context) error {
+	err := s.admin.WaitForBroker(ctx, func(err error) {
+		s.log.Warn().Err(err).Msg("waiting for the Kafka broker")
+	}, s.topics...)
+	if err != nil {
+		_ = s.pub.Close()
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	router, err := s.build()
+	if err != nil {
+		_ = s.pub.Close()
+		return err
+	}
+	if s.metrics != nil {
+		go s.metrics.PollLag(ctx, s.admin, 10*time.Second)
+	}
+	go func() {
+		select {
+		case <-router.Running():
+			close(s.running)
+		case <-ctx.Done():
+		}
+	}()
+	runErr := router.Run(ctx)
+	closeErr := s.pub.Close()
+	if runErr != nil {
+		return fmt.Errorf("router: %w", runErr)
+	}
+	return closeErr
+}
+
+func (s *Stage) build() (*message.Router, error) {
+	cfg := s.cfg
+	wlog := logging.NewWatermill(s.log)
+	observer, onDeadLetter := s.observer, s.onDeadLetter
+	if m := s.metrics; m != nil {
+		observer = multiObserver{m, s.observer}
+		onDeadLetter = func(topic, reason string) {
+			m.DeadLettered(topic, reason)
+			if s.onDeadLetter != nil {
+				s.onDeadLetter(topic, reason)
+			}
+		}
+	}
 	sub, err := kafka.NewSubscriber(kafka.SubscriberConfig{
-		Conn:          conn,
+		Conn:          s.conn,
 		ConsumerGroup: cfg.Group,
 		MaxInFlight:   cfg.MaxInFlight,
 		Observer:      observer,
@@ -135,12 +253,16 @@ func New(cfg Config, conn kafka.ConnConfig, handler Handler, observer kafka.Obse
 	if err != nil {
 		return nil, err
 	}
+	if s.srv != nil {
+		metrics.NewPrometheusMetricsBuilder(s.srv.Registry(), ops.Namespace, "").AddPrometheusRouterMetrics(router)
+		router.AddMiddleware(s.countOutcomes)
+	}
 	// Order matters: dead-lettering sits outside retry, so bad input is
 	// dead-lettered at once and transient errors are retried, then nacked
 	// and redelivered, never dead-lettered. Panics become permanent errors
 	// so one poisonous article cannot stall a partition.
 	router.AddMiddleware(
-		deadletter.Middleware(deadletter.Config{Publisher: pub, Stage: cfg.Name, OnDeadLetter: onDeadLetter, Logger: log}),
+		deadletter.Middleware(deadletter.Config{Publisher: s.pub, Stage: cfg.Name, OnDeadLetter: onDeadLetter, Logger: s.log}),
 		middleware.Retry{
 			MaxRetries:      cfg.RetryMax,
 			InitialInterval: cfg.RetryInitial,
@@ -148,53 +270,53 @@ func New(cfg Config, conn kafka.ConnConfig, handler Handler, observer kafka.Obse
 			Multiplier:      2,
 			ShouldRetry:     func(p middleware.RetryParams) bool { return !deadletter.IsPermanent(p.Err) },
 			OnRetryHook: func(n int, delay time.Duration) {
-				log.Warn().Int("retry", n).Dur("delay", delay).Msg("handler failed, retrying")
+				s.log.Warn().Int("retry", n).Dur("delay", delay).Msg("handler failed, retrying")
 			},
 		}.Middleware,
 		recoverPanics,
 	)
-	router.AddConsumerHandler(cfg.Name, cfg.Topic, sub, func(msg *message.Message) error { return handler(msg) })
-
-	topics := []kafka.TopicSpec{{Name: cfg.Topic, Partitions: cfg.Partitions}, {Name: article.DLQTopic(cfg.Topic), Partitions: cfg.Partitions}}
-	for _, t := range outTopics {
-		topics = append(topics, kafka.TopicSpec{Name: t, Partitions: cfg.Partitions})
-	}
-	return &Stage{cfg: cfg, log: log, admin: admin, sub: sub, pub: pub, router: router, topics: topics}, nil
+	h := s.handler
+	router.AddConsumerHandler(cfg.Name, cfg.Topic, sub, func(msg *message.Message) error { return h(msg) })
+	return router, nil
 }
 
-// Publisher is the stage's publisher, for handlers that produce output.
-func (s *Stage) Publisher() *kafka.Publisher { return s.pub }
-
-// Admin is the stage's admin client, for health checks and lag.
-func (s *Stage) Admin() *kafka.Admin { return s.admin }
-
-// Router is the watermill router, for metrics decorators.
-func (s *Stage) Router() *message.Router { return s.router }
-
-// Running is closed when the router is running.
-func (s *Stage) Running() chan struct{} { return s.router.Running() }
-
-// Run creates the topics (waiting for the broker if need be), consumes until
-// ctx ends, then shuts down: fetching stops, in-flight work finishes,
-// offsets are committed, and the publisher flushes.
-func (s *Stage) Run(ctx context.Context) error {
-	err := s.admin.WaitForBroker(ctx, func(err error) {
-		s.log.Warn().Err(err).Msg("waiting for the Kafka broker")
-	}, s.topics...)
-	if err != nil {
-		_ = s.pub.Close()
-		_ = s.sub.Close()
-		if ctx.Err() != nil {
-			return nil
+// countOutcomes counts what became of each message, outside the dead-letter
+// middleware: ok, dead_lettered, or failed (nacked and redelivered).
+func (s *Stage) countOutcomes(h message.HandlerFunc) message.HandlerFunc {
+	return func(msg *message.Message) ([]*message.Message, error) {
+		out, err := h(msg)
+		switch {
+		case err != nil:
+			s.metrics.Outcome("failed")
+		case msg.Metadata.Get(deadletter.MarkerKey) != "":
+			s.metrics.Outcome("dead_lettered")
+		default:
+			s.metrics.Outcome("ok")
 		}
-		return err
+		return out, err
 	}
-	runErr := s.router.Run(ctx)
-	closeErr := s.pub.Close()
-	if runErr != nil {
-		return fmt.Errorf("router: %w", runErr)
+}
+
+type multiObserver [2]kafka.Observer
+
+func (m multiObserver) each(f func(kafka.Observer)) {
+	for _, o := range m {
+		if o != nil {
+			f(o)
+		}
 	}
-	return closeErr
+}
+
+func (m multiObserver) Assigned(t string, p []int) { m.each(func(o kafka.Observer) { o.Assigned(t, p) }) }
+func (m multiObserver) Revoked(t string, p []int)  { m.each(func(o kafka.Observer) { o.Revoked(t, p) }) }
+func (m multiObserver) Delivered(pos kafka.Position) {
+	m.each(func(o kafka.Observer) { o.Delivered(pos) })
+}
+func (m multiObserver) Committed(t string, p int, off int64) {
+	m.each(func(o kafka.Observer) { o.Committed(t, p, off) })
+}
+func (m multiObserver) FetchError(t string, p int, err error) {
+	m.each(func(o kafka.Observer) { o.FetchError(t, p, err) })
 }
 
 // recoverPanics turns a handler panic into a permanent error, with the panic

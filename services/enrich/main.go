@@ -22,6 +22,7 @@ import (
 	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/pkg/kafka"
 	"github.com/newsflow/newsflow/pkg/logging"
+	"github.com/newsflow/newsflow/pkg/ops"
 	"github.com/newsflow/newsflow/pkg/stage"
 	"github.com/newsflow/newsflow/services/enrich/internal/handler"
 	"github.com/newsflow/newsflow/services/enrich/internal/offline"
@@ -142,9 +143,15 @@ func runService(ctx context.Context, args []string, getenv func(string) string, 
 	fs.StringVar(&logCfg.Level, "log-level", "info", "log level: trace, debug, info, warn, error")
 	fs.StringVar(&logCfg.Format, "log-format", "auto", "log format: json, console, or auto (console on a terminal)")
 	printConfig := fs.Bool("print-config", false, "print the effective configuration (secrets redacted) and exit")
+	var httpAddr string
+	ops.RegisterFlags(fs, &httpAddr, ":9102")
+	stuckAfter := fs.Duration("stuck-after", 5*time.Minute, "a partition with lag and no progress for this long fails /healthz")
 	tc := addTaggerFlags(fs)
 	version := fs.String("enrichment-version", "", "enrichment version to stamp (default: the built-in version)")
 	if err := config.Parse(fs, args, getenv); err != nil {
+		return err
+	}
+	if err := conn.Validate(); err != nil {
 		return err
 	}
 	if *printConfig {
@@ -155,7 +162,12 @@ func runService(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	p, err := newPipeline(*tc, versionOption(*version)...)
+	srv := ops.NewServer(httpAddr, log)
+	tm, err := ops.NewTaggerMetrics(srv.Registry())
+	if err != nil {
+		return err
+	}
+	p, err := newPipeline(*tc, append(versionOption(*version), pipeline.WithObserver(tm.Observe))...)
 	if err != nil {
 		return err
 	}
@@ -164,10 +176,25 @@ func runService(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
+	if err := s.Instrument(srv, *stuckAfter); err != nil {
+		return err
+	}
 	h = handler.New(p, s.Publisher(), *outTopic)
+	h.Processed = s.Metrics().Processed
+	if _, err := srv.Listen(); err != nil {
+		return err
+	}
 	log.Info().Strs("brokers", conn.Brokers).Str("group", st.Group).Str("in", st.Topic).Str("out", *outTopic).
 		Str("enrichment_version", p.Version()).Msg("enrich starting")
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	srvDone := make(chan error, 1)
+	go func() { srvDone <- srv.Run(ctx) }()
 	err = s.Run(ctx)
+	cancel()
+	if serr := <-srvDone; err == nil {
+		err = serr
+	}
 	log.Info().Msg("enrich stopped")
 	return err
 }
