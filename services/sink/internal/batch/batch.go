@@ -26,7 +26,7 @@ type Config struct {
 // Stats describes one flushed batch, for metrics.
 type Stats struct {
 	Records   int // records handed in
-	Written   int // after collapsing duplicates
+	Written   int // records handed to the store, less those it refused
 	Bytes     int
 	Rejected  int // records the store refused for their content (dead-lettered)
 	Duration  time.Duration
@@ -135,7 +135,8 @@ func (b *Batcher) flush(items []item, size int) {
 	for i, it := range items {
 		recs[i] = it.rec
 	}
-	recs = store.Collapse(recs)
+	// Keyed stores collapse duplicates themselves (store.Collapse); file
+	// stores keep every offset.
 	start := time.Now()
 	// A write is not cancelled halfway by shutdown: it finishes or fails on
 	// its own, and handlers waiting for it are answered either way.

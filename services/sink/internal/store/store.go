@@ -24,8 +24,8 @@ type Record struct {
 
 // Store writes batches of records durably.
 type Store interface {
-	// Write stores a batch of records with distinct article ids (see
-	// Collapse); when it returns nil, the batch is durable and its offsets
+	// Write stores a batch; stores keyed by article id collapse duplicates
+	// with Collapse, file stores keep each offset once. When it returns nil, the batch is durable and its offsets
 	// may be committed. A *RejectError means the records it names were
 	// refused and the rest are durable; an error wrapping ErrUnavailable
 	// means the store could not be reached; the batch is retried either way
