@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -123,21 +125,28 @@ func TestPipeline(t *testing.T) {
 		}
 	}
 
-	// JSONL: every article exactly once across the files.
+	// JSONL: every article exactly once across the files, published or
+	// still open in the staging area.
 	seen := map[string]int{}
-	files, _ := filepath.Glob(filepath.Join(out, article.EnrichedTopic, "*", "*.jsonl"))
-	for _, f := range files {
-		data, err := os.ReadFile(f)
+	err := filepath.WalkDir(out, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".jsonl") {
+			return err
+		}
+		data, err := os.ReadFile(path)
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
 		for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
 			var a article.Enriched
 			if err := json.Unmarshal([]byte(line), &a); err != nil {
-				t.Fatalf("bad JSONL line in %s: %v", f, err)
+				return fmt.Errorf("bad JSONL line in %s: %w", path, err)
 			}
 			seen[a.ID]++
 		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	if len(seen) != wantArticles {
 		t.Errorf("JSONL files hold %d distinct articles, want %d", len(seen), wantArticles)
