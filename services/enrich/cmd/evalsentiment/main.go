@@ -26,6 +26,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/jonreiter/govader"
+
 	"github.com/newsflow/newsflow/pkg/article"
 	"github.com/newsflow/newsflow/services/enrich/cmd/internal/tagrun"
 	"github.com/newsflow/newsflow/services/enrich/internal/sentiment"
@@ -56,6 +58,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	data := fs.String("data", "../shared/data/sentiment", "folder of nyt-editorial-dev.tsv")
 	dev := fs.String("dev", "var/sentiment", "folder of the translated development sets (dev-<lang>.tsv, sample-en.tsv)")
 	verbose := fs.Bool("v", false, "list the sentences with the largest errors")
+	vader := fs.Bool("vader", false, "also score every set with VADER (govader's compound score, in process) for reference")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -107,13 +110,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "sentiment: %d articles through %s tag in %s\n\n", len(raws), *bin, elapsed.Round(1e6))
 
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "set\tlang\tn\tPearson r\t3-class acc\ttagged\tlanguage ok\t")
+	header := "set\tlang\tn\tPearson r\t3-class acc\ttagged\tlanguage ok\t"
+	if *vader {
+		header += "VADER r\t"
+	}
+	fmt.Fprintln(tw, header)
+	var va *govader.SentimentIntensityAnalyzer
+	if *vader {
+		va = govader.NewSentimentIntensityAnalyzer()
+	}
 	next := 0
 	for _, s := range sets {
 		out := enriched[next : next+len(s.items)]
 		next += len(s.items)
 		m := measure(s, out)
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%.3f\t%.3f\t%.3f\t%.3f\t\n", s.name, s.lang, len(s.items), m.r, m.acc, m.tagged, m.langOK)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.3f\t%.3f\t%.3f\t%.3f\t", s.name, s.lang, len(s.items), m.r, m.acc, m.tagged, m.langOK)
+		if va != nil {
+			x := make([]float64, len(s.items))
+			y := make([]float64, len(s.items))
+			for i, r := range s.items {
+				x[i], y[i] = va.PolarityScores(r.Text).Compound, r.Rating
+			}
+			fmt.Fprintf(tw, "%.3f\t", sentiment.Pearson(x, y))
+		}
+		fmt.Fprintln(tw)
 		if *verbose {
 			defer listErrors(stdout, s, out)
 		}

@@ -302,12 +302,14 @@ func (lx *lexicon) put(w string, v float32) {
 
 func (lx *lexicon) buildStems(r *rules) {
 	sum := map[string]float32{}
-	n := map[string]int{}
+	count := map[string]int{}
 	env := snowballstem.NewEnv("")
 	for w, v := range lx.words {
 		// Short words and short stems collide with unrelated words
-		// (Spanish "paro" and "para" share the stem "par").
-		if utf8.RuneCountInString(w) < 5 {
+		// (Spanish "paro" and "para" share the stem "par"); a four-letter
+		// word counts only as its own stem ("fout" for "fouten").
+		n := utf8.RuneCountInString(w)
+		if n < 4 {
 			continue
 		}
 		if _, ok := r.words[w]; ok {
@@ -319,14 +321,14 @@ func (lx *lexicon) buildStems(r *rules) {
 		env.SetCurrent(w)
 		r.stem(env)
 		s := env.Current()
-		if !stemUsable(w, s) {
+		if !stemUsable(w, s) || n == 4 && s != w {
 			continue
 		}
 		sum[s] += v
-		n[s]++
+		count[s]++
 	}
 	for s, v := range sum {
-		mean := v / float32(n[s])
+		mean := v / float32(count[s])
 		if mean > -0.3 && mean < 0.3 {
 			continue // forms that disagree cancel out
 		}

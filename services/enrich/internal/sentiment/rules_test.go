@@ -168,6 +168,20 @@ func TestRulesGermanicClauseFinalNegation(t *testing.T) {
 	}
 }
 
+func TestRulesVerbFinalReverser(t *testing.T) {
+	tg := testTagger(t)
+	tests := []struct{ lang, harm, reduced string }{
+		{"nl", "Er zijn fouten gemaakt.", "We moeten fouten voorkomen."},
+		{"de", "Die Armut wächst.", "Wir wollen die Armut verringern."},
+	}
+	for _, tt := range tests {
+		h, r := scoreOf(t, tg, tt.lang, tt.harm), scoreOf(t, tg, tt.lang, tt.reduced)
+		if !(h < 0 && r > h) {
+			t.Errorf("%s: %q = %.3f, %q = %.3f; want the verb at the end to turn the harm around", tt.lang, tt.harm, h, tt.reduced, r)
+		}
+	}
+}
+
 func TestRulesToVersusToo(t *testing.T) {
 	tg := testTagger(t)
 	// Dutch "te" and German "zu" before an infinitive mean "to", not "too".

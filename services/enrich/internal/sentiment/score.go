@@ -157,7 +157,7 @@ func (sc *scratch) scoreSentence(l *language, p *Params, text string, s, e int) 
 		if sc.negated(l, i) {
 			pos *= p.NegatePos
 			neg *= p.NegateNeg
-		} else if sc.reversed(i) {
+		} else if sc.reversed(l, i) {
 			pos *= p.Reverse
 			neg *= p.Reverse
 		} else if sc.excessBefore(l, i) {
@@ -302,12 +302,14 @@ func (sc *scratch) negated(l *language, i int) bool {
 }
 
 // reversed reports whether a reverser ("reduce", "fewer", "combat") is among
-// the three words before i.
-func (sc *scratch) reversed(i int) bool {
+// the three words before i or, in Dutch and German, where the verb closes
+// the clause ("fouten voorkomen", "die Armut verringern"), among the three
+// words after it at the end of the clause.
+func (sc *scratch) reversed(l *language, i int) bool {
 	for j, n := i-1, 0; j >= 0 && n < 3; j-- {
 		t := &sc.toks[j]
 		if scopeBreak(t) {
-			return false
+			break
 		}
 		if !t.word() || t.skip {
 			continue
@@ -315,6 +317,19 @@ func (sc *scratch) reversed(i int) bool {
 		n++
 		if t.fn.class == reverser {
 			return true
+		}
+	}
+	if l.rules.clauseNegation {
+		toks := sc.toks
+		for j, n := i+1, 0; j < len(toks) && n < 3; j++ {
+			t := &toks[j]
+			if !t.word() {
+				break
+			}
+			n++
+			if t.fn.class == reverser && (j+1 == len(toks) || !toks[j+1].word()) {
+				return true
+			}
 		}
 	}
 	return false
@@ -549,7 +564,7 @@ func (sc *scratch) lookup(l *language, key []byte) float32 {
 	if v, ok := lx.words[string(key)]; ok {
 		return v
 	}
-	if len(key) < 5 || isNumber(key) {
+	if len(key) < 4 || isNumber(key) {
 		return 0
 	}
 	sc.env.SetCurrent(string(key))
