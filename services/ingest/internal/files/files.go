@@ -1,9 +1,11 @@
 // Package files turns files into raw articles: sample-format .txt files
-// (one article each) and JSON Lines files of raw articles (one per line).
+// (one article each) and JSON Lines files of raw articles in our schema or
+// with news-please's field names (one per line).
 package files
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +16,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/newsflow/newsflow/pkg/article"
 )
@@ -116,7 +119,9 @@ func readSample(path string, now time.Time) Item {
 }
 
 // line is a raw article as JSON Lines input may give it: the contract's
-// fields, any of which may be missing and are then filled in.
+// fields, any of which may be missing and are then filled in, or
+// news-please's fields (title, maintext, date_publish, language, url,
+// source_domain, description).
 type line struct {
 	SchemaVersion *int            `json:"schema_version"`
 	ID            string          `json:"id"`
@@ -127,6 +132,26 @@ type line struct {
 	Published     string          `json:"published"`
 	IngestedAt    *time.Time      `json:"ingested_at"`
 	LangHint      string          `json:"lang_hint"`
+
+	Maintext     *string `json:"maintext"`
+	Description  *string `json:"description"`
+	DatePublish  *string `json:"date_publish"`
+	Language     *string `json:"language"`
+	SourceDomain *string `json:"source_domain"`
+	TitlePage    *string `json:"title_page"`
+	TitleRSS     *string `json:"title_rss"`
+}
+
+// newsPlease reports whether a line uses news-please's field names.
+func (l *line) newsPlease() bool {
+	return l.Body == "" && (l.Maintext != nil || l.DatePublish != nil || l.SourceDomain != nil)
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return strings.TrimSpace(*p)
 }
 
 func readJSONL(path string, now time.Time, emit func(Item) error) error {
@@ -138,7 +163,7 @@ func readJSONL(path string, now time.Time, emit func(Item) error) error {
 	r := bufio.NewReaderSize(f, 1<<20)
 	base := filepath.Base(path)
 	for n := 1; ; n++ {
-		raw, err := readLine(r, article.MaxMessageBytes)
+		raw, err := ReadLine(r, article.MaxMessageBytes)
 		if errors.Is(err, io.EOF) && len(raw) == 0 {
 			return nil
 		}
@@ -152,40 +177,95 @@ func readJSONL(path string, now time.Time, emit func(Item) error) error {
 		if err != nil && !errors.Is(err, io.EOF) {
 			return emit(Item{Where: where, Err: err})
 		}
-		if len(strings.TrimSpace(string(raw))) == 0 {
+		if Blank(raw) {
 			continue
 		}
-		if err := emit(fromLine(raw, base, n, now, where)); err != nil {
+		if err := emit(FromLine(raw, LineSource(base, n), now, where)); err != nil {
 			return err
 		}
 	}
 }
 
-// readLine reads one line, refusing (and skipping) lines over limit.
-func readLine(r *bufio.Reader, limit int) ([]byte, error) {
+// Blank reports whether a line holds only white space.
+func Blank(raw []byte) bool {
+	return len(bytes.TrimSpace(raw)) == 0
+}
+
+// ReadLine reads one line without its line ending, refusing (and skipping)
+// lines over limit with article.ErrTooLarge. At the end of the input it
+// returns io.EOF, with the last line if it had no line ending.
+func ReadLine(r *bufio.Reader, limit int) ([]byte, error) {
+	line, _, err := ReadLineN(r, limit)
+	return line, err
+}
+
+// ReadLineN is ReadLine that also says how many bytes it consumed, line
+// ending included, so a reader can record where the next line starts.
+func ReadLineN(r *bufio.Reader, limit int) ([]byte, int, error) {
 	var buf []byte
+	n := 0
+	over := false
 	for {
 		chunk, err := r.ReadSlice('\n')
-		if len(buf)+len(chunk) <= limit+1 {
+		n += len(chunk)
+		if !over && len(buf)+len(chunk) <= limit+2 {
 			buf = append(buf, chunk...)
+		} else {
+			over = true
 		}
 		if errors.Is(err, bufio.ErrBufferFull) {
 			continue
 		}
-		if len(buf) > limit {
-			return nil, fmt.Errorf("%w: line is over %d bytes", article.ErrTooLarge, limit)
+		buf = bytes.TrimSuffix(buf, []byte("\n"))
+		buf = bytes.TrimSuffix(buf, []byte("\r"))
+		if over || len(buf) > limit {
+			if err == nil {
+				err = fmt.Errorf("%w: line is over %d bytes", article.ErrTooLarge, limit)
+			} else {
+				err = fmt.Errorf("%w: line is over %d bytes (%w)", article.ErrTooLarge, limit, err)
+			}
+			return nil, n, err
 		}
-		return []byte(strings.TrimRight(string(buf), "\r\n")), err
+		return buf, n, err
 	}
 }
 
-func fromLine(raw []byte, base string, n int, now time.Time, where string) Item {
-	var l line
-	if _, err := article.DecodeRaw(raw); err != nil && !fillable(err) {
-		return Item{Where: where, Err: err}
+// LineSource is the source of an article read from line n of a JSON Lines
+// file, when the line does not give one.
+func LineSource(base string, n int) article.Source {
+	return article.Source{Type: "jsonl", Name: base, URI: fmt.Sprintf("file:%s#L%d", base, n)}
+}
+
+// FromLine turns one JSON Lines line into an article: our schema (missing
+// id, schema version, source and ingest time filled in) or news-please's
+// fields. src is the source when the line does not say; where names the
+// line in errors.
+func FromLine(raw []byte, src article.Source, now time.Time, where string) Item {
+	// The byte-level rules of article.DecodeRaw: encoding/json would
+	// silently replace invalid UTF-8.
+	if len(raw) > article.MaxMessageBytes {
+		return Item{Where: where, Err: &article.DecodeError{Err: fmt.Errorf("%w: %d bytes", article.ErrTooLarge, len(raw))}}
 	}
-	if err := json.Unmarshal(raw, &l); err != nil {
+	if !utf8.Valid(raw) {
+		return Item{Where: where, Err: &article.DecodeError{Err: article.ErrInvalidUTF8}}
+	}
+	if bytes.IndexByte(raw, 0) >= 0 {
+		return Item{Where: where, Err: &article.DecodeError{Err: article.ErrNUL}}
+	}
+	var l line
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&l); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return Item{Where: where, Err: &article.DecodeError{Field: te.Field, Err: fmt.Errorf("%w: want %s, got %s", article.ErrInvalidField, te.Type, te.Value)}}
+		}
 		return Item{Where: where, Err: &article.DecodeError{Err: fmt.Errorf("%w: %v", article.ErrMalformed, err)}}
+	}
+	if dec.More() {
+		return Item{Where: where, Err: &article.DecodeError{Err: fmt.Errorf("%w: trailing data after the object", article.ErrMalformed)}}
+	}
+	if l.newsPlease() {
+		return fromNewsPlease(&l, src, now, where)
 	}
 	a := &article.Raw{
 		SchemaVersion: article.SchemaVersion,
@@ -195,7 +275,7 @@ func fromLine(raw []byte, base string, n int, now time.Time, where string) Item 
 		Body:          l.Body,
 		LangHint:      l.LangHint,
 		IngestedAt:    now,
-		Source:        article.Source{Type: "jsonl", Name: base, URI: fmt.Sprintf("file:%s#L%d", base, n)},
+		Source:        src,
 	}
 	if l.SchemaVersion != nil {
 		a.SchemaVersion = *l.SchemaVersion
@@ -207,7 +287,7 @@ func fromLine(raw []byte, base string, n int, now time.Time, where string) Item 
 		a.IngestedAt = *l.IngestedAt
 	}
 	if l.Published != "" {
-		p, _, err := article.ParseDate(l.Published)
+		p, _, err := article.NormaliseDate(l.Published)
 		if err != nil {
 			return Item{Where: where, Err: &article.DecodeError{Field: "published", Err: err}}
 		}
@@ -219,19 +299,40 @@ func fromLine(raw []byte, base string, n int, now time.Time, where string) Item 
 	return finish(a, where)
 }
 
-// fillable reports whether a decode error is about a field ingest fills in
-// (id, schema version, source, ingest time), so the line is worth decoding
-// leniently; every other error refuses the line as it is.
-func fillable(err error) bool {
-	var de *article.DecodeError
-	if !errors.As(err, &de) {
-		return false
+// fromNewsPlease maps news-please's fields: maintext (or, without it, the
+// description) is the body, date_publish the publication date,
+// source_domain the source name.
+func fromNewsPlease(l *line, src article.Source, now time.Time, where string) Item {
+	a := &article.Raw{
+		SchemaVersion: article.SchemaVersion,
+		URL:           strings.TrimSpace(l.URL),
+		Title:         strings.TrimSpace(l.Title),
+		Body:          str(l.Maintext),
+		LangHint:      str(l.Language),
+		IngestedAt:    now,
+		Source:        src,
 	}
-	switch de.Field {
-	case "id", "schema_version", "source.type", "ingested_at", "published":
-		return true
+	if d := str(l.SourceDomain); d != "" {
+		a.Source.Name = d
 	}
-	return false
+	if a.Title == "" {
+		a.Title = str(l.TitlePage)
+	}
+	if a.Title == "" {
+		a.Title = str(l.TitleRSS)
+	}
+	if a.Body == "" {
+		a.Body = str(l.Description)
+	}
+	if d := str(l.DatePublish); d != "" {
+		p, _, err := article.NormaliseDate(d)
+		if err != nil {
+			return Item{Where: where, Err: &article.DecodeError{Field: "date_publish", Err: err}}
+		}
+		a.Published = p
+	}
+	a.ID = article.ID(a.URL, "", "", a.Title, a.Body)
+	return finish(a, where)
 }
 
 func finish(a *article.Raw, where string) Item {
