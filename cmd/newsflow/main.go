@@ -31,6 +31,12 @@ Usage:
                             sink, ingest of the sample folders) until Ctrl-C
   newsflow broker [flags]   run the embedded Kafka-protocol broker
   newsflow status [flags]   show topics, consumer groups and lag
+  newsflow lag [flags]      lag per group and partition
+  newsflow rewind [flags]   move an idle group's offsets (dry run unless -apply)
+  newsflow dlq-replay [flags]
+                            send dead-lettered messages back to their origin topic
+
+Reprocessing with a new enricher is "enrich reprocess" (it runs the taggers).
 
 Run "newsflow COMMAND -h" for a command's flags.`
 
@@ -47,6 +53,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runBroker(ctx, rest, getenv, stdout, stderr)
 	case "status":
 		return runStatus(ctx, rest, getenv, stdout, stderr)
+	case "lag":
+		return runLag(ctx, rest, getenv, stdout, stderr)
+	case "rewind":
+		return runRewind(ctx, rest, getenv, stdout, stderr)
+	case "dlq-replay":
+		return runDLQReplay(ctx, rest, getenv, stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return nil

@@ -27,11 +27,15 @@ import (
 // Services are the binaries the harness runs.
 var Services = []string{"ingest", "enrich", "sink"}
 
-// Build compiles the service binaries into dir (the Go build cache makes
-// repeated builds cheap).
+// Build compiles the service binaries and the newsflow CLI into dir (the Go
+// build cache makes repeated builds cheap).
 func Build(dir string) error {
+	pkgs := map[string]string{"newsflow": "github.com/newsflow/newsflow/cmd/newsflow"}
 	for _, svc := range Services {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, svc), "github.com/newsflow/newsflow/services/"+svc)
+		pkgs[svc] = "github.com/newsflow/newsflow/services/" + svc
+	}
+	for svc, pkg := range pkgs {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, svc), pkg)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		if err := cmd.Run(); err != nil {
@@ -225,12 +229,16 @@ func (s *Stack) StopAll(timeout time.Duration) {
 }
 
 // Ingest runs ingest to completion and returns its report.
-func (s *Stack) Ingest(args ...string) (string, error) {
-	cmd := s.command("ingest", args...)
+func (s *Stack) Ingest(args ...string) (string, error) { return s.Run("ingest", args...) }
+
+// Run runs a binary (a service's subcommand or the newsflow CLI) to
+// completion and returns its standard output.
+func (s *Stack) Run(bin string, args ...string) (string, error) {
+	cmd := s.command(bin, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return stdout.String(), fmt.Errorf("ingest: %w\n%s", err, stderr.String())
+		return stdout.String(), fmt.Errorf("%s %s: %w\n%s\n%s", bin, strings.Join(args, " "), err, stdout.String(), stderr.String())
 	}
 	return stdout.String(), nil
 }

@@ -62,25 +62,7 @@ func Middleware(cfg Config) message.HandlerMiddleware {
 				return out, err
 			}
 			pos, _ := kafka.PositionFromCtx(msg.Context())
-			dlq := message.NewMessage(msg.UUID, msg.Payload)
-			for k, v := range msg.Metadata {
-				dlq.Metadata.Set(k, v)
-			}
-			if dlq.Metadata.Get(article.HeaderArticleID) == "" && len(pos.Key) > 0 {
-				dlq.Metadata.Set(article.HeaderArticleID, string(pos.Key))
-			}
-			attempts := 1
-			if n, err := strconv.Atoi(msg.Metadata.Get(article.HeaderDLQAttempts)); err == nil {
-				attempts = n + 1 // replayed from the DLQ before
-			}
-			dlq.Metadata.Set(article.HeaderDLQReason, perm.Reason+": "+perm.Err.Error())
-			dlq.Metadata.Set(article.HeaderDLQStage, cfg.Stage)
-			dlq.Metadata.Set(article.HeaderDLQAttempts, strconv.Itoa(attempts))
-			dlq.Metadata.Set(article.HeaderOriginTopic, pos.Topic)
-			dlq.Metadata.Set(article.HeaderOriginPartition, strconv.Itoa(pos.Partition))
-			dlq.Metadata.Set(article.HeaderOriginOffset, strconv.FormatInt(pos.Offset, 10))
-			dlq.Metadata.Set(article.HeaderFailedAt, time.Now().UTC().Format(time.RFC3339Nano))
-			topic := article.DLQTopic(pos.Topic)
+			topic, dlq := Build(msg, pos, perm, cfg.Stage)
 			if err := cfg.Publisher.Publish(topic, dlq); err != nil {
 				// Never drop: the message is redelivered until the DLQ takes it.
 				return nil, fmt.Errorf("dead-lettering message at %s/%d@%d: %w", pos.Topic, pos.Partition, pos.Offset, err)
@@ -95,4 +77,32 @@ func Middleware(cfg Config) message.HandlerMiddleware {
 			return nil, nil
 		}
 	}
+}
+
+// Build makes the dead-letter message for msg, consumed at pos and refused
+// with perm by stage, and names its topic: the original key and payload, the
+// original headers, and the dlq_* and origin_* headers. dlq_attempts counts
+// how often the message has been dead-lettered, across DLQ replays.
+func Build(msg *message.Message, pos kafka.Position, perm *PermanentError, stage string) (string, *message.Message) {
+	dlq := message.NewMessage(msg.UUID, msg.Payload)
+	for k, v := range msg.Metadata {
+		if k != MarkerKey {
+			dlq.Metadata.Set(k, v)
+		}
+	}
+	if dlq.Metadata.Get(article.HeaderArticleID) == "" && len(pos.Key) > 0 {
+		dlq.Metadata.Set(article.HeaderArticleID, string(pos.Key))
+	}
+	attempts := 1
+	if n, err := strconv.Atoi(msg.Metadata.Get(article.HeaderDLQAttempts)); err == nil {
+		attempts = n + 1 // replayed from the DLQ before
+	}
+	dlq.Metadata.Set(article.HeaderDLQReason, perm.Reason+": "+perm.Err.Error())
+	dlq.Metadata.Set(article.HeaderDLQStage, stage)
+	dlq.Metadata.Set(article.HeaderDLQAttempts, strconv.Itoa(attempts))
+	dlq.Metadata.Set(article.HeaderOriginTopic, pos.Topic)
+	dlq.Metadata.Set(article.HeaderOriginPartition, strconv.Itoa(pos.Partition))
+	dlq.Metadata.Set(article.HeaderOriginOffset, strconv.FormatInt(pos.Offset, 10))
+	dlq.Metadata.Set(article.HeaderFailedAt, time.Now().UTC().Format(time.RFC3339Nano))
+	return article.DLQTopic(pos.Topic), dlq
 }

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/pprof"
 	"sync"
 	"syscall"
@@ -27,6 +28,7 @@ import (
 	"github.com/newsflow/newsflow/services/enrich/internal/handler"
 	"github.com/newsflow/newsflow/services/enrich/internal/offline"
 	"github.com/newsflow/newsflow/services/enrich/internal/pipeline"
+	"github.com/newsflow/newsflow/services/enrich/internal/reprocess"
 )
 
 func main() {
@@ -45,11 +47,17 @@ const synopsis = `enrich: tag raw articles with language, date, entities and sen
 Usage:
   enrich [flags]          consume news.raw.v1, publish news.enriched.v1
   enrich tag [flags]      read raw articles as JSON Lines on stdin, write
-                          enriched articles as JSON Lines on stdout`
+                          enriched articles as JSON Lines on stdout
+  enrich reprocess -enrichment-version V [flags]
+                          re-enrich a range of news.raw.v1 side by side with
+                          live enrichment, under its own group and version`
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "tag" {
 		return runTag(ctx, args[1:], getenv, stdin, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "reprocess" {
+		return runReprocess(ctx, args[1:], getenv, stdout, stderr)
 	}
 	return runService(ctx, args, getenv, stdout, stderr)
 }
@@ -196,5 +204,80 @@ func runService(ctx context.Context, args []string, getenv func(string) string, 
 		err = serr
 	}
 	log.Info().Msg("enrich stopped")
+	return err
+}
+
+func runReprocess(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("enrich reprocess", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { config.Usage(fs, stderr, synopsis) }
+	conn := kafka.ConnConfig{Brokers: []string{"127.0.0.1:9092"}, ClientID: "newsflow-reprocess"}
+	conn.RegisterFlags(fs)
+	cfg := reprocess.Config{Topic: article.RawTopic, OutTopic: article.EnrichedTopic}
+	fs.StringVar(&cfg.Topic, "in-topic", cfg.Topic, "topic raw articles are read from")
+	fs.StringVar(&cfg.OutTopic, "out-topic", cfg.OutTopic, "topic enriched articles are published to")
+	fs.StringVar(&cfg.Group, "group", "", "consumer group of the run (default newsflow-enrich-reprocess-<version>)")
+	from := fs.String("from-time", "", "start at the first article ingested at or after this RFC 3339 time (default: the beginning)")
+	until := fs.String("until-time", "", "stop before the first article ingested at or after this RFC 3339 time (default: the end offsets at start)")
+	fs.Float64Var(&cfg.Rate, "rate", 0, "articles per second at most (0: as fast as possible)")
+	fs.IntVar(&cfg.Workers, "workers", runtime.GOMAXPROCS(0)*2, "partitions reprocessed at once")
+	fs.DurationVar(&cfg.Every, "progress", 2*time.Second, "how often progress is printed")
+	var logCfg logging.Config
+	fs.StringVar(&logCfg.Level, "log-level", "info", "log level")
+	fs.StringVar(&logCfg.Format, "log-format", "auto", "log format: json, console, auto")
+	tc := addTaggerFlags(fs)
+	version := fs.String("enrichment-version", "", "enrichment version to stamp (required; newer than the live one so sinks replace)")
+	if err := config.Parse(fs, args, getenv); err != nil {
+		return err
+	}
+	var errs []error
+	if *version == "" {
+		errs = append(errs, errors.New("enrichment-version: required, so the sinks can tell the new tags from the old"))
+	}
+	var err error
+	if *from != "" {
+		if cfg.From, err = time.Parse(time.RFC3339, *from); err != nil {
+			errs = append(errs, fmt.Errorf("from-time: %w", err))
+		}
+	}
+	if *until != "" {
+		if cfg.Until, err = time.Parse(time.RFC3339, *until); err != nil {
+			errs = append(errs, fmt.Errorf("until-time: %w", err))
+		}
+	}
+	if cfg.Rate < 0 {
+		errs = append(errs, errors.New("rate: must not be negative"))
+	}
+	errs = append(errs, conn.Validate())
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if cfg.Group == "" {
+		cfg.Group = article.EnrichGroup + "-reprocess-" + *version
+	}
+	log, err := logging.New(stderr, "enrich-reprocess", logCfg)
+	if err != nil {
+		return err
+	}
+	p, err := newPipeline(*tc, pipeline.WithVersion(*version))
+	if err != nil {
+		return err
+	}
+	admin, err := kafka.NewAdmin(conn)
+	if err != nil {
+		return err
+	}
+	pub, err := kafka.NewPublisher(kafka.PublisherConfig{Conn: conn}, logging.NewWatermill(log))
+	if err != nil {
+		return err
+	}
+	defer pub.Close()
+	fmt.Fprintf(stdout, "reprocessing %s into %s as version %s, group %s\n", cfg.Topic, cfg.OutTopic, *version, cfg.Group)
+	sum, err := reprocess.Run(ctx, admin, pub, p, cfg, stdout, log)
+	sum.Report(stdout)
+	if err != nil && ctx.Err() != nil {
+		fmt.Fprintln(stdout, "interrupted; run the same command again to resume")
+		return nil
+	}
 	return err
 }
