@@ -116,7 +116,9 @@ func New(cfg Config, pub Publisher, ready func(context.Context) error, log zerol
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/articles", s.auth(http.HandlerFunc(s.articles)))
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, map[string]string{"status": "ok"}) })
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
 	mux.HandleFunc("/readyz", s.readyz)
 	return mux
 }
