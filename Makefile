@@ -84,7 +84,7 @@ eval-sentiment:
 TIMEML_DATA ?= ../shared/data/timeml/TBAQ-cleaned
 
 .PHONY: eval eval-language eval-dates
-eval: eval-language eval-dates eval-sentiment
+eval: eval-language eval-dates eval-sentiment eval-entities
 
 eval-language:
 	@mkdir -p $(BIN)

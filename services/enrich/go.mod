@@ -7,6 +7,7 @@ require (
 	github.com/jonreiter/govader v0.0.0-20250429093935-f6505c8d03cc
 	github.com/newsflow/newsflow/pkg v0.0.0
 	github.com/pemistahl/lingua-go v1.4.0
+	golang.org/x/text v0.44.0
 	google.golang.org/protobuf v1.31.0
 )
 
@@ -19,7 +20,6 @@ require (
 	github.com/rs/zerolog v1.35.1 // indirect
 	github.com/segmentio/kafka-go v0.4.51 // indirect
 	golang.org/x/sys v0.48.0 // indirect
-	golang.org/x/text v0.44.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
 )
 

@@ -174,12 +174,8 @@ type chunk struct {
 }
 
 func chunks(tags []string) []chunk {
-	labels := make([]int, len(tags))
-	for i, t := range tags {
-		labels[i] = entities.LabelIndex(t)
-	}
 	var out []chunk
-	for _, sp := range entities.Spans(labels) {
+	for _, sp := range entities.SpansIOB2(tags) {
 		out = append(out, chunk{sp.Start, sp.End, entities.Types[sp.Type]})
 	}
 	return out

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -42,9 +43,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 1, "shuffling seed")
 	minCount := fs.Int("min-count", 2, "drop features seen fewer times")
 	prune := fs.Float64("prune", 0.02, "drop features whose weights all stay below this fraction of the largest")
-	other := fs.Float64("other", 0.25, "weight of other languages' corpora in a language's model")
+	other := fs.String("other", "0.25,de=0.1", "weight of other languages' corpora in a language's model: a default, then lang=weight overrides")
 	workers := fs.Int("workers", 2, "models trained at once")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	otherWeight, err := parseWeights(*other)
+	if err != nil {
 		return err
 	}
 	start := time.Now()
@@ -55,6 +60,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, s := range sets {
 		fmt.Fprintf(stderr, "loaded %-28s %s %7d tokens weight %.2f noMISC=%v\n", s.Name, s.Lang, s.Tokens(), s.Weight, s.NoMISC)
 	}
+	gaz, err := buildGazetteer()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "gazetteer: %d words\n", len(gaz))
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
@@ -77,7 +87,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			if ctx.Err() != nil {
 				return
 			}
-			err := trainOne(lang, sets, *out, *epochs, *seed, *minCount, *prune, float32(*other), stderr, &mu)
+			err := trainOne(lang, sets, gaz, *out, *epochs, *seed, *minCount, *prune, otherWeight(lang), stderr, &mu)
 			if err != nil {
 				mu.Lock()
 				if first == nil {
@@ -98,6 +108,37 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// parseWeights reads "0.25,de=0.1": a default weight and per-language ones.
+func parseWeights(s string) (func(lang string) float32, error) {
+	def := float32(0)
+	per := map[string]float32{}
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		k, v, found := strings.Cut(part, "=")
+		if !found {
+			k, v = "", part
+		}
+		f, err := strconv.ParseFloat(v, 32)
+		if err != nil || f < 0 {
+			return nil, fmt.Errorf("bad weight %q", part)
+		}
+		if k == "" {
+			def = float32(f)
+		} else {
+			per[k] = float32(f)
+		}
+	}
+	return func(lang string) float32 {
+		if w, ok := per[lang]; ok {
+			return w
+		}
+		return def
+	}, nil
+}
+
 type lockedWriter struct {
 	mu *sync.Mutex
 	w  io.Writer
@@ -109,7 +150,7 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-func trainOne(lang string, sets []corpus.Set, outDir string, epochs int, seed uint64, minCount int, prune float64, other float32, stderr io.Writer, mu *sync.Mutex) error {
+func trainOne(lang string, sets []corpus.Set, gaz map[uint64]uint8, outDir string, epochs int, seed uint64, minCount int, prune float64, other float32, stderr io.Writer, mu *sync.Mutex) error {
 	var sents []entities.Sentence
 	var caseText [][]string
 	for _, s := range sets {
@@ -122,10 +163,7 @@ func trainOne(lang string, sets []corpus.Set, outDir string, epochs int, seed ui
 		}
 		for _, d := range s.Docs {
 			for _, x := range d.Sentences {
-				labels := make([]int, len(x.Tags))
-				for i, t := range x.Tags {
-					labels[i] = entities.LabelIndex(t)
-				}
+				labels := entities.FromIOB2(x.Tags)
 				sents = append(sents, entities.Sentence{Words: x.Words, Labels: labels, Partial: s.NoMISC, Weight: w})
 				if s.Lang == lang || lang == entities.Fallback {
 					caseText = append(caseText, x.Words)
@@ -138,7 +176,7 @@ func trainOne(lang string, sets []corpus.Set, outDir string, epochs int, seed ui
 	}
 	cfg := entities.TrainConfig{
 		Lang: lang, Epochs: epochs, Seed: seed, MinCount: minCount, Prune: prune,
-		CaseText: caseText, Log: lockedWriter{mu, stderr},
+		CaseText: caseText, Gazetteer: gaz, Log: lockedWriter{mu, stderr},
 	}
 	m, keys, err := entities.Train(cfg, sents)
 	if err != nil {

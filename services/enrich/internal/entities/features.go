@@ -85,9 +85,25 @@ const (
 	tClusterBigram
 	tGaz
 	tGazWord
-	tPrefix2M1
-	tLast
+	tGazM1
+	tGazP1
 )
+
+// Gazetteer classes of a word (bits of the model's gazetteer table).
+const (
+	GazLocation      = 1 << iota // a one-word place name
+	GazLocationFirst             // first word of a longer place name
+	GazLocationRest              // later word of a longer place name
+	GazLanguage                  // a language or nationality name
+	GazCity                      // a city of the time-zone database
+)
+
+// WordKey is the key of a word in the model's word tables (case table,
+// clusters, gazetteer): the hash of its normalised lower-case form.
+func WordKey(w string) uint64 {
+	k, _ := lowerKey(nil, w)
+	return k
+}
 
 // Word flags.
 const (
@@ -428,7 +444,17 @@ func (fz *featurizer) extract(words []string, feats []uint64, ends []int32) ([]u
 			feats = append(feats, mix(tClusterP2, n2.cluster[1]))
 		}
 		if w.gaz != 0 {
-			feats = append(feats, mix(tGaz, uint64(w.gaz)), mix(tGazWord, mix(uint64(w.gaz), uint64(w.flags&(fInitCap|fAllCaps)))))
+			caps := uint64(w.flags & (fInitCap | fAllCaps))
+			for g := w.gaz; g != 0; g &= g - 1 {
+				b := uint64(g & -g)
+				feats = append(feats, mix(tGaz, b), mix(tGazWord, b|caps<<8))
+			}
+		}
+		if p1.gaz != 0 {
+			feats = append(feats, mix(tGazM1, uint64(p1.gaz)))
+		}
+		if n1.gaz != 0 {
+			feats = append(feats, mix(tGazP1, uint64(n1.gaz)))
 		}
 		ends = append(ends, int32(len(feats)))
 	}

@@ -14,42 +14,105 @@ import (
 	"github.com/newsflow/newsflow/pkg/article"
 )
 
-// Labels are IOB2: O, then B- and I- for each type in Types order.
+// Types are the entity types, in label order.
 var Types = [...]string{article.PER, article.ORG, article.LOC, article.MISC}
 
+// Labels are BILOU: O, then for each type B- (first of several tokens), I-
+// (inside), L- (last) and U- (a one-token entity).
 const (
 	numTypes  = len(Types)
-	numLabels = 1 + 2*numTypes
+	numLabels = 1 + 4*numTypes
 	startRow  = numLabels // transition row for the sentence start
+
+	partB, partI, partL, partU = 0, 1, 2, 3
 )
 
-func labelB(t int) int    { return 1 + 2*t }
-func labelI(t int) int    { return 2 + 2*t }
-func labelType(l int) int { return (l - 1) / 2 }
-func isInside(l int) bool { return l > 0 && l%2 == 0 }
+func label(t, part int) int { return 1 + 4*t + part }
+func labelType(l int) int   { return (l - 1) / 4 }
+func labelPart(l int) int   { return (l - 1) % 4 }
+
+// opens says whether a label needs a continuation (B- or I-).
+func opens(l int) bool { return l > 0 && l < numLabels && labelPart(l) <= partI }
+
+// allowed says whether label l may follow prev (startRow at the start).
 func allowed(prev, l int) bool {
-	return !isInside(l) || (prev != startRow && prev != 0 && labelType(prev) == labelType(l))
+	prevOpen := prev != startRow && opens(prev)
+	if l > 0 && (labelPart(l) == partI || labelPart(l) == partL) {
+		return prevOpen && labelType(prev) == labelType(l)
+	}
+	return !prevOpen
 }
 
-// LabelName names a label index (O, B-PER, I-PER, ...).
+// allowedEnd says whether a sentence may end on label l.
+func allowedEnd(l int) bool { return !opens(l) }
+
+var partNames = [...]string{"B-", "I-", "L-", "U-"}
+
+// LabelName names a label index (O, B-PER, I-PER, L-PER, U-PER, ...).
 func LabelName(l int) string {
 	if l == 0 {
 		return "O"
 	}
-	if isInside(l) {
+	return partNames[labelPart(l)] + Types[labelType(l)]
+}
+
+// FromIOB2 converts IOB2 tags (B-PER, I-PER, O) to label indexes.
+func FromIOB2(tags []string) []int {
+	out := make([]int, len(tags))
+	for _, sp := range SpansIOB2(tags) {
+		if sp.End-sp.Start == 1 {
+			out[sp.Start] = label(sp.Type, partU)
+			continue
+		}
+		out[sp.Start] = label(sp.Type, partB)
+		for i := sp.Start + 1; i < sp.End-1; i++ {
+			out[i] = label(sp.Type, partI)
+		}
+		out[sp.End-1] = label(sp.Type, partL)
+	}
+	return out
+}
+
+// SpansIOB2 reads entities off IOB2 tags; an I- without a B- starts one.
+func SpansIOB2(tags []string) []Span {
+	var out []Span
+	typeOf := func(t string) int {
+		for i, x := range Types {
+			if len(t) == len(x)+2 && t[2:] == x {
+				return i
+			}
+		}
+		return -1
+	}
+	for i := 0; i < len(tags); {
+		t := tags[i]
+		typ := -1
+		if len(t) > 2 && (t[0] == 'B' || t[0] == 'I') && t[1] == '-' {
+			typ = typeOf(t)
+		}
+		if typ < 0 {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(tags) && len(tags[j]) > 2 && tags[j][0] == 'I' && typeOf(tags[j]) == typ {
+			j++
+		}
+		out = append(out, Span{Start: i, End: j, Type: typ})
+		i = j
+	}
+	return out
+}
+
+// iob2Name is the IOB2 tag of a label.
+func iob2Name(l int) string {
+	if l == 0 {
+		return "O"
+	}
+	if p := labelPart(l); p == partI || p == partL {
 		return "I-" + Types[labelType(l)]
 	}
 	return "B-" + Types[labelType(l)]
-}
-
-// LabelIndex is the inverse of LabelName; unknown names map to O.
-func LabelIndex(name string) int {
-	for l := range numLabels {
-		if LabelName(l) == name {
-			return l
-		}
-	}
-	return 0
 }
 
 // Model is a trained linear-chain tagger for one language (or "xx", the
@@ -59,6 +122,10 @@ type Model struct {
 	Lang  string
 	scale float32
 	trans [numLabels + 1][numLabels]float32
+	// Derived from trans by prepare: disallowed transitions at -inf for
+	// Viterbi, and exponentiated (0 when disallowed) for the marginals.
+	tv [numLabels + 1][numLabels]float32
+	te [numLabels + 1][numLabels]float64
 
 	// Open-addressing table from 32-bit feature keys to weight rows.
 	slots   []uint32
@@ -70,7 +137,7 @@ type Model struct {
 	res resources
 }
 
-const magic = "NFNER\x01"
+const magic = "NFNER\x02"
 
 // featureKey is the 32 bits of a feature hash stored in the model.
 func featureKey(h uint64) uint32 {
@@ -81,7 +148,23 @@ func featureKey(h uint64) uint32 {
 	return k
 }
 
+// prepare derives the decoding tables from the transition weights.
+func (m *Model) prepare() {
+	for p := range numLabels + 1 {
+		for l := range numLabels {
+			m.tv[p][l], m.te[p][l] = negInf, 0
+			if allowed(p, l) {
+				m.tv[p][l] = m.trans[p][l]
+				m.te[p][l] = math.Exp(float64(m.trans[p][l]))
+			}
+		}
+	}
+}
+
+const negInf = float32(-1e30)
+
 func (m *Model) buildTable(keys []uint32) {
+	m.prepare()
 	size := 1
 	for size < 2*len(keys)+1 {
 		size <<= 1
@@ -131,35 +214,28 @@ func (m *Model) scores(feats []uint64, s []float32) {
 
 // viterbi finds the best label sequence given emission scores (n*numLabels).
 func (m *Model) viterbi(em []float32, n int, out []int, back []int8) {
-	const negInf = float32(-1e30)
 	var cur, next [numLabels]float32
 	for l := range numLabels {
-		if allowed(startRow, l) {
-			cur[l] = m.trans[startRow][l] + em[l]
-		} else {
-			cur[l] = negInf
-		}
+		cur[l] = m.tv[startRow][l] + em[l]
 	}
 	for i := 1; i < n; i++ {
 		e := em[i*numLabels : (i+1)*numLabels]
+		bk := back[i*numLabels : (i+1)*numLabels]
 		for l := range numLabels {
 			best, arg := negInf, 0
 			for p := range numLabels {
-				if !allowed(p, l) {
-					continue
-				}
-				if v := cur[p] + m.trans[p][l]; v > best {
+				if v := cur[p] + m.tv[p][l]; v > best {
 					best, arg = v, p
 				}
 			}
 			next[l] = best + e[l]
-			back[i*numLabels+l] = int8(arg)
+			bk[l] = int8(arg)
 		}
 		cur = next
 	}
 	best, arg := negInf, 0
 	for l := range numLabels {
-		if cur[l] > best {
+		if allowedEnd(l) && cur[l] > best {
 			best, arg = cur[l], l
 		}
 	}
@@ -171,70 +247,77 @@ func (m *Model) viterbi(em []float32, n int, out []int, back []int8) {
 }
 
 // marginals computes per-token label posteriors with forward-backward over
-// the same scores (a softmax reading of the linear scores), into post.
-func (m *Model) marginals(em []float32, n int, alpha, beta, post []float64) {
-	var tr [numLabels + 1][numLabels]float64
-	for p := range numLabels + 1 {
-		for l := range numLabels {
-			if allowed(p, l) {
-				tr[p][l] = math.Exp(float64(m.trans[p][l]))
-			}
-		}
-	}
-	ex := func(i, l int) float64 { return math.Exp(float64(em[i*numLabels+l])) }
-	var z float64
-	for l := range numLabels {
-		alpha[l] = tr[startRow][l] * ex(0, l)
-		z += alpha[l]
-	}
-	scale := make([]float64, n)
-	scale[0] = z
-	for l := range numLabels {
-		alpha[l] /= z
-	}
-	for i := 1; i < n; i++ {
-		z = 0
-		for l := range numLabels {
-			var s float64
-			for p := range numLabels {
-				s += alpha[(i-1)*numLabels+p] * tr[p][l]
-			}
-			a := s * ex(i, l)
-			alpha[i*numLabels+l] = a
-			z += a
-		}
-		if z == 0 {
-			z = 1
-		}
-		scale[i] = z
-		for l := range numLabels {
-			alpha[i*numLabels+l] /= z
-		}
-	}
-	for l := range numLabels {
-		beta[(n-1)*numLabels+l] = 1
-	}
-	for i := n - 2; i >= 0; i-- {
-		for p := range numLabels {
-			var s float64
-			for l := range numLabels {
-				s += tr[p][l] * ex(i+1, l) * beta[(i+1)*numLabels+l]
-			}
-			beta[i*numLabels+p] = s / scale[i+1]
-		}
-	}
+// the same scores (a softmax reading of the linear scores), into post. ex,
+// alpha and beta are scratch space of n*numLabels.
+func (m *Model) marginals(em []float32, n int, ex, alpha, beta, post []float64) {
+	// Exponentiate each token's scores shifted by their maximum; the shift
+	// is a per-position constant, which the per-token normalisation removes.
 	for i := range n {
+		e := em[i*numLabels : (i+1)*numLabels]
+		top := e[0]
+		for _, v := range e[1:] {
+			top = max(top, v)
+		}
+		for l, v := range e {
+			ex[i*numLabels+l] = math.Exp(float64(v - top))
+		}
+	}
+	norm := func(v []float64) {
 		var z float64
-		for l := range numLabels {
-			v := alpha[i*numLabels+l] * beta[i*numLabels+l]
-			post[i*numLabels+l] = v
-			z += v
+		for _, x := range v {
+			z += x
 		}
 		if z > 0 {
-			for l := range numLabels {
-				post[i*numLabels+l] /= z
+			for k := range v {
+				v[k] /= z
 			}
 		}
+	}
+	for l := range numLabels {
+		alpha[l] = m.te[startRow][l] * ex[l]
+	}
+	norm(alpha[:numLabels])
+	for i := 1; i < n; i++ {
+		prev := alpha[(i-1)*numLabels : i*numLabels]
+		cur := alpha[i*numLabels : (i+1)*numLabels]
+		for l := range numLabels {
+			var s float64
+			for p, a := range prev {
+				s += a * m.te[p][l]
+			}
+			cur[l] = s * ex[i*numLabels+l]
+		}
+		norm(cur)
+	}
+	last := beta[(n-1)*numLabels : n*numLabels]
+	for l := range numLabels {
+		last[l] = 0
+		if allowedEnd(l) {
+			last[l] = 1
+		}
+	}
+	var tmp [numLabels]float64
+	for i := n - 2; i >= 0; i-- {
+		nb := beta[(i+1)*numLabels : (i+2)*numLabels]
+		for l := range numLabels {
+			tmp[l] = ex[(i+1)*numLabels+l] * nb[l]
+		}
+		cur := beta[i*numLabels : (i+1)*numLabels]
+		for p := range numLabels {
+			var s float64
+			for l, t := range tmp {
+				s += m.te[p][l] * t
+			}
+			cur[p] = s
+		}
+		norm(cur)
+	}
+	for i := range n {
+		v := post[i*numLabels : (i+1)*numLabels]
+		for l := range numLabels {
+			v[l] = alpha[i*numLabels+l] * beta[i*numLabels+l]
+		}
+		norm(v)
 	}
 }
 

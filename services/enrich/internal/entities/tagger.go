@@ -163,6 +163,7 @@ func (t *Tagger) Tag(a *article.Raw, e *article.Enrichment) error {
 		ents = st.tagField(m, lang, "title", a.Title, factor, ents)
 		ents = st.tagField(m, lang, "body", a.Body, factor, ents)
 		t.pool.Put(st)
+		ents = consistent(ents, a.Title, a.Body)
 	}
 	e.Entities = ents
 	return nil
@@ -201,6 +202,7 @@ type state struct {
 	em     []float32
 	labels []int
 	back   []int8
+	ex     []float64
 	alpha  []float64
 	beta   []float64
 	post   []float64
@@ -256,10 +258,11 @@ func (st *state) decode(m *Model, words []string, marginals bool) ([]int, []floa
 	if !marginals {
 		return st.labels, nil
 	}
+	st.ex = slices.Grow(st.ex[:0], n*numLabels)[:n*numLabels]
 	st.alpha = slices.Grow(st.alpha[:0], n*numLabels)[:n*numLabels]
 	st.beta = slices.Grow(st.beta[:0], n*numLabels)[:n*numLabels]
 	st.post = slices.Grow(st.post[:0], n*numLabels)[:n*numLabels]
-	m.marginals(st.em, n, st.alpha, st.beta, st.post)
+	m.marginals(st.em, n, st.ex, st.alpha, st.beta, st.post)
 	conf := st.alpha[:n] // reuse: alpha is no longer needed
 	for i, l := range st.labels {
 		conf[i] = st.post[i*numLabels+l]
@@ -279,7 +282,7 @@ func (t *Tagger) TagWords(words []string, lang string) ([]string, error) {
 	labels, _ := st.decode(m, words, false)
 	out := make([]string, len(labels))
 	for i, l := range labels {
-		out[i] = LabelName(l)
+		out[i] = iob2Name(l)
 	}
 	return out, nil
 }
@@ -290,7 +293,7 @@ type Span struct {
 	Type       int
 }
 
-// Spans reads entities off an IOB2 label sequence.
+// Spans reads entities off a label sequence.
 func Spans(labels []int) []Span {
 	var out []Span
 	for i := 0; i < len(labels); {
@@ -301,8 +304,13 @@ func Spans(labels []int) []Span {
 		}
 		typ := labelType(l)
 		j := i + 1
-		for j < len(labels) && labels[j] == labelI(typ) {
-			j++
+		if labelPart(l) == partB || labelPart(l) == partI {
+			for j < len(labels) && labels[j] == label(typ, partI) {
+				j++
+			}
+			if j < len(labels) && labels[j] == label(typ, partL) {
+				j++
+			}
 		}
 		out = append(out, Span{Start: i, End: j, Type: typ})
 		i = j

@@ -278,12 +278,29 @@ func appendSentences(starts []int, text string, toks []Token) []int {
 		if !final {
 			continue
 		}
-		r, _ := utf8.DecodeRuneInString(text[toks[i].Start:])
+		next := text[toks[i].Start:toks[i].End]
+		r, _ := utf8.DecodeRuneInString(next)
 		if unicode.IsLower(r) {
 			continue
 		}
 		if isClosePunct(r) && !isOpenPunct(r) {
 			continue
+		}
+		// A closing quote or bracket belongs to the sentence it closes; a
+		// straight quote closes when the sentence has an odd number of them.
+		if next == "\u201d" || next == "\u2019" || next == "\u00bb" || next == ")" || next == "]" {
+			continue
+		}
+		if next == "\"" || next == "'" {
+			quotes := 0
+			for k := starts[len(starts)-1]; k < i; k++ {
+				if text[toks[k].Start:toks[k].End] == next {
+					quotes++
+				}
+			}
+			if quotes%2 == 1 {
+				continue
+			}
 		}
 		starts = append(starts, i)
 	}

@@ -13,7 +13,7 @@ import (
 // Sentence is a labelled training sentence.
 type Sentence struct {
 	Words  []string
-	Labels []int // label indexes (LabelIndex)
+	Labels []int // label indexes (FromIOB2)
 	// Partial marks corpora without MISC annotation: an O there may be an
 	// unannotated MISC, so training lets the model choose MISC on those tokens.
 	Partial bool
@@ -130,7 +130,7 @@ func Train(cfg TrainConfig, sents []Sentence) (*Model, []uint32, error) {
 	var em []float32
 	var pred, gold []int
 	var back []int8
-	var masks []uint16
+	var masks []uint32
 	for epoch := range cfg.Epochs {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		errs, toks := 0, 0
@@ -159,14 +159,15 @@ func Train(cfg TrainConfig, sents []Sentence) (*Model, []uint32, error) {
 			back = slices.Grow(back[:0], n*numLabels)[:n*numLabels]
 			masks = slices.Grow(masks[:0], n)[:n]
 			for t := range n {
-				masks[t] = 0xFFFF
+				masks[t] = 1<<numLabels - 1
 			}
 			constrainedViterbi(&tw, em, n, masks, pred, back)
 			if s.Partial {
-				miscB, miscI := labelB(3), labelI(3)
+				const misc = 3
+				anyMisc := uint32(1)<<label(misc, partB) | 1<<label(misc, partI) | 1<<label(misc, partL) | 1<<label(misc, partU)
 				for t, l := range s.Labels {
 					if l == 0 {
-						masks[t] = 1<<0 | 1<<miscB | 1<<miscI
+						masks[t] = 1 | anyMisc
 					} else {
 						masks[t] = 1 << l
 					}
@@ -266,8 +267,7 @@ func Train(cfg TrainConfig, sents []Sentence) (*Model, []uint32, error) {
 }
 
 // constrainedViterbi decodes with per-token label masks.
-func constrainedViterbi(tr *[numLabels + 1][numLabels]float32, em []float32, n int, masks []uint16, out []int, back []int8) {
-	const negInf = float32(-1e30)
+func constrainedViterbi(tr *[numLabels + 1][numLabels]float32, em []float32, n int, masks []uint32, out []int, back []int8) {
 	var cur, next [numLabels]float32
 	for l := range numLabels {
 		cur[l] = negInf
@@ -299,7 +299,7 @@ func constrainedViterbi(tr *[numLabels + 1][numLabels]float32, em []float32, n i
 	}
 	best, arg := negInf, 0
 	for l := range numLabels {
-		if cur[l] > best {
+		if allowedEnd(l) && cur[l] > best {
 			best, arg = cur[l], l
 		}
 	}

@@ -1,0 +1,144 @@
+package entities
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/newsflow/newsflow/pkg/article"
+)
+
+// propagateMin is the confidence a mention needs before its name is looked
+// for elsewhere in the article.
+const propagateMin = 0.8
+
+// consistent makes an article's entities agree with each other, as a
+// reader would: one name gets one type in an article (the type with the
+// largest summed confidence), and a name tagged confidently somewhere is
+// tagged where else it occurs as a whole word outside other entities
+// (typically sentence-initial or in an all-caps title).
+func consistent(ents []article.Entity, title, body string) []article.Entity {
+	if len(ents) == 0 {
+		return ents
+	}
+	type vote struct {
+		sum  [numTypes]float64
+		best float64
+	}
+	votes := map[string]*vote{}
+	for _, e := range ents {
+		v := votes[e.Text]
+		if v == nil {
+			v = &vote{}
+			votes[e.Text] = v
+		}
+		v.sum[typeIndex(e.Type)] += e.Confidence
+		v.best = max(v.best, e.Confidence)
+	}
+	winner := func(v *vote) int {
+		best := 0
+		for t := range numTypes {
+			if v.sum[t] > v.sum[best] {
+				best = t
+			}
+		}
+		return best
+	}
+	for i := range ents {
+		ents[i].Type = Types[winner(votes[ents[i].Text])]
+	}
+	names := make([]string, 0, len(votes))
+	for name, v := range votes {
+		r, _ := utf8.DecodeRuneInString(name)
+		if v.best >= propagateMin && unicode.IsUpper(r) {
+			names = append(names, name)
+		}
+	}
+	// Longer names first, so "Verenigde Staten" claims its words before "Staten".
+	slices.SortFunc(names, func(a, b string) int {
+		if c := cmp.Compare(len(b), len(a)); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	added := false
+	for _, name := range names {
+		v := votes[name]
+		typ := Types[winner(v)]
+		for _, f := range [...]struct{ field, text string }{{"title", title}, {"body", body}} {
+			for off := 0; ; {
+				k := strings.Index(f.text[off:], name)
+				if k < 0 {
+					break
+				}
+				start := off + k
+				end := start + len(name)
+				off = end
+				if !wordBoundary(f.text, start, end) || overlaps(ents, f.field, start, end) {
+					continue
+				}
+				ents = append(ents, article.Entity{
+					Span:       article.Span{Field: f.field, Start: start, End: end, Text: name},
+					Type:       typ,
+					Confidence: roundConf(v.best * 0.9),
+				})
+				added = true
+			}
+		}
+	}
+	if added {
+		slices.SortStableFunc(ents, func(a, b article.Entity) int {
+			if a.Field != b.Field {
+				return cmp.Compare(fieldOrder(a.Field), fieldOrder(b.Field))
+			}
+			return cmp.Compare(a.Start, b.Start)
+		})
+	}
+	return ents
+}
+
+func fieldOrder(f string) int {
+	if f == "title" {
+		return 0
+	}
+	return 1
+}
+
+func typeIndex(t string) int {
+	for i, x := range Types {
+		if x == t {
+			return i
+		}
+	}
+	return numTypes - 1
+}
+
+func roundConf(c float64) float64 { return float64(int(c*1000+0.5)) / 1000 }
+
+// wordBoundary says whether text[start:end] is not part of a longer word.
+func wordBoundary(text string, start, end int) bool {
+	if start > 0 {
+		r, _ := utf8.DecodeLastRuneInString(text[:start])
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' {
+			return false
+		}
+	}
+	if end < len(text) {
+		r, _ := utf8.DecodeRuneInString(text[end:])
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func overlaps(ents []article.Entity, field string, start, end int) bool {
+	for _, e := range ents {
+		if e.Field == field && e.Start < end && start < e.End {
+			return true
+		}
+	}
+	return false
+}

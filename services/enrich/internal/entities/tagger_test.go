@@ -1,0 +1,350 @@
+package entities
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/newsflow/newsflow/pkg/article"
+)
+
+var shared struct {
+	tagger *Tagger
+	err    error
+}
+
+func testTagger(t testing.TB) *Tagger {
+	t.Helper()
+	if shared.tagger == nil && shared.err == nil {
+		shared.tagger, shared.err = New(DefaultConfig())
+	}
+	if shared.err != nil {
+		t.Fatal(shared.err)
+	}
+	return shared.tagger
+}
+
+func tagArticle(t testing.TB, lang, title, body string) []article.Entity {
+	t.Helper()
+	a := &article.Raw{Title: title, Body: body}
+	e := &article.Enrichment{Language: &article.Language{Code: lang, Confidence: 1}}
+	if err := testTagger(t).Tag(a, e); err != nil {
+		t.Fatal(err)
+	}
+	for _, en := range e.Entities {
+		text := body
+		if en.Field == "title" {
+			text = title
+		}
+		if en.Start < 0 || en.End > len(text) || en.Start >= en.End || text[en.Start:en.End] != en.Text {
+			t.Fatalf("entity %+v does not match its offsets", en)
+		}
+		if !slices.Contains(Types[:], en.Type) || en.Confidence <= 0 || en.Confidence > 1 {
+			t.Fatalf("entity %+v has a bad type or confidence", en)
+		}
+	}
+	return e.Entities
+}
+
+// typesOf collects the types each entity text was given.
+func typesOf(ents []article.Entity) map[string][]string {
+	out := map[string][]string{}
+	for _, e := range ents {
+		if !slices.Contains(out[e.Text], e.Type) {
+			out[e.Text] = append(out[e.Text], e.Type)
+		}
+	}
+	return out
+}
+
+const samplePath = "../../../../../shared/samples/000_5bf86750952c11d4.txt"
+
+// TestSampleArticle checks the sample article the issue names: every
+// mention of these names is found with its type, and no other type.
+func TestSampleArticle(t *testing.T) {
+	data, err := os.ReadFile(samplePath)
+	if errors.Is(err, os.ErrNotExist) {
+		t.Skip("shared sample article not present")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := article.ParseSample(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paras []string
+	for _, p := range s.Paragraphs {
+		paras = append(paras, p.Text)
+	}
+	body := strings.Join(paras, "\n\n")
+	ents := tagArticle(t, "nl", "", body)
+	want := map[string]string{
+		"Loekasjenko": article.PER, "Poetin": article.PER, "Tichanovskaja": article.PER,
+		"Wit-Rusland": article.LOC, "Rusland": article.LOC, "Sotsji": article.LOC, "Minsk": article.LOC,
+		"Polen": article.LOC, "Litouwen": article.LOC, "Verenigde Staten": article.LOC,
+		"EU": article.ORG,
+	}
+	for name, typ := range want {
+		t.Run(name, func(t *testing.T) {
+			occurrences := 0
+			for off := 0; ; {
+				k := strings.Index(body[off:], name)
+				if k < 0 {
+					break
+				}
+				start, end := off+k, off+k+len(name)
+				off = end
+				if !wordBoundary(body, start, end) {
+					continue
+				}
+				occurrences++
+				found := false
+				for _, e := range ents {
+					if e.Start <= start && end <= e.End {
+						found = true
+						if e.Type != typ {
+							t.Errorf("%q at %d tagged %s in %q, want %s", name, start, e.Type, e.Text, typ)
+						}
+					}
+				}
+				if !found {
+					t.Errorf("%q at %d not tagged", name, start)
+				}
+			}
+			if occurrences == 0 {
+				t.Fatalf("%q does not occur in the sample", name)
+			}
+		})
+	}
+}
+
+func TestTagLanguages(t *testing.T) {
+	tests := []struct {
+		name, lang, title, body string
+		want                    map[string]string
+	}{
+		{"english", "en", "", "Barack Obama met Angela Merkel in Berlin on Monday to discuss the future of NATO.",
+			map[string]string{"Barack Obama": "PER", "Angela Merkel": "PER", "Berlin": "LOC", "NATO": "ORG"}},
+		{"dutch", "nl", "", "Premier Mark Rutte sprak dinsdag in Brussel met de Europese Commissie.",
+			map[string]string{"Mark Rutte": "PER", "Brussel": "LOC", "Europese Commissie": "ORG"}},
+		{"german", "de", "", "Bundeskanzlerin Angela Merkel traf am Montag in Paris den französischen Präsidenten Emmanuel Macron.",
+			map[string]string{"Angela Merkel": "PER", "Paris": "LOC", "Emmanuel Macron": "PER"}},
+		{"spanish", "es", "", "El presidente del Gobierno, Mariano Rajoy, viajó ayer a Barcelona para reunirse con el Partido Popular.",
+			map[string]string{"Mariano Rajoy": "PER", "Barcelona": "LOC", "Partido Popular": "ORG"}},
+		{"french", "fr", "", "Le président Emmanuel Macron a rencontré Angela Merkel à Berlin.",
+			map[string]string{"Emmanuel Macron": "PER", "Angela Merkel": "PER", "Berlin": "LOC"}},
+		{"title and body", "en", "Obama visits Berlin", "Barack Obama arrived in Berlin on Monday.",
+			map[string]string{"Barack Obama": "PER", "Berlin": "LOC"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := typesOf(tagArticle(t, tt.lang, tt.title, tt.body))
+			for name, typ := range tt.want {
+				if !slices.Equal(got[name], []string{typ}) {
+					t.Errorf("%q: got types %v, want %s (all: %v)", name, got[name], typ, got)
+				}
+			}
+		})
+	}
+}
+
+func TestTitleField(t *testing.T) {
+	ents := tagArticle(t, "en", "Obama visits Berlin", "Barack Obama arrived in Berlin on Monday.")
+	var fields []string
+	for _, e := range ents {
+		fields = append(fields, e.Field+":"+e.Text)
+	}
+	if !slices.Contains(fields, "title:Berlin") || !slices.Contains(fields, "body:Berlin") {
+		t.Errorf("want Berlin in title and body, got %v", fields)
+	}
+	if fields[0][:6] != "title:" {
+		t.Errorf("title entities should come first: %v", fields)
+	}
+}
+
+func TestFallbackLanguage(t *testing.T) {
+	// Italian has no model of its own: the multilingual one tags it, with
+	// lower confidence.
+	body := "Il presidente Sergio Mattarella ha incontrato Angela Merkel a Roma."
+	it := tagArticle(t, "it", "", body)
+	if len(it) == 0 {
+		t.Fatal("no entities from the fallback model")
+	}
+	for _, e := range it {
+		if e.Confidence > 0.6 {
+			t.Errorf("fallback entity %+v has confidence above 0.6", e)
+		}
+	}
+	// Without a fallback, other languages are left untagged (but the field
+	// is set: the tagger ran).
+	tg, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &article.Enrichment{Language: &article.Language{Code: "it"}}
+	if err := tg.Tag(&article.Raw{Body: body}, e); err != nil {
+		t.Fatal(err)
+	}
+	if e.Entities == nil || len(e.Entities) != 0 {
+		t.Errorf("want an empty, non-nil entity list, got %#v", e.Entities)
+	}
+}
+
+func TestLabels(t *testing.T) {
+	tests := []struct {
+		name string
+		iob2 []string
+		want []Span
+	}{
+		{"single and multi", []string{"B-PER", "I-PER", "O", "B-LOC"}, []Span{{0, 2, 0}, {3, 4, 2}}},
+		{"adjacent same type", []string{"B-ORG", "B-ORG", "I-ORG"}, []Span{{0, 1, 1}, {1, 3, 1}}},
+		{"stray inside starts an entity", []string{"O", "I-MISC", "I-MISC"}, []Span{{1, 3, 3}}},
+		{"type change", []string{"B-PER", "I-LOC"}, []Span{{0, 1, 0}, {1, 2, 2}}},
+		{"unknown tag", []string{"B-XYZ", "O"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := SpansIOB2(tt.iob2); !slices.Equal(got, tt.want) {
+				t.Errorf("SpansIOB2 = %v, want %v", got, tt.want)
+			}
+			labels := FromIOB2(tt.iob2)
+			if got := Spans(labels); !slices.Equal(got, tt.want) {
+				t.Errorf("Spans(FromIOB2) = %v, want %v (labels %v)", got, tt.want, labels)
+			}
+			for i := 1; i < len(labels); i++ {
+				if !allowed(labels[i-1], labels[i]) {
+					t.Errorf("%s -> %s not allowed", LabelName(labels[i-1]), LabelName(labels[i]))
+				}
+			}
+		})
+	}
+}
+
+func TestConsistent(t *testing.T) {
+	body := "Sotsji is warm. In Sotsji sprak Poetin. Poetin lachte."
+	ents := []article.Entity{
+		{Span: article.Span{Field: "body", Start: 0, End: 6, Text: "Sotsji"}, Type: "PER", Confidence: 0.5},
+		{Span: article.Span{Field: "body", Start: 19, End: 25, Text: "Sotsji"}, Type: "LOC", Confidence: 0.95},
+		{Span: article.Span{Field: "body", Start: 32, End: 38, Text: "Poetin"}, Type: "PER", Confidence: 0.9},
+	}
+	got := consistent(ents, "", body)
+	var s []string
+	for _, e := range got {
+		s = append(s, e.Text+"/"+e.Type)
+	}
+	want := []string{"Sotsji/LOC", "Sotsji/LOC", "Poetin/PER", "Poetin/PER"}
+	if !slices.Equal(s, want) {
+		t.Errorf("consistent = %v, want %v", s, want)
+	}
+	if got[3].Start != 40 || got[3].Confidence >= 0.9 {
+		t.Errorf("propagated mention = %+v", got[3])
+	}
+}
+
+// TestModelRoundTrip trains a small model, writes and reads it back, and
+// checks both tag alike and that a damaged file is refused.
+func TestModelRoundTrip(t *testing.T) {
+	var sents []Sentence
+	names := []string{"Jansen", "Pietersen", "Bakker", "Visser", "Smit"}
+	places := []string{"Utrecht", "Delft", "Leiden", "Gouda", "Breda"}
+	for i := range 50 {
+		words := []string{"Gisteren", "sprak", names[i%5], "in", places[(i/5)%5], "."}
+		tags := []string{"O", "O", "B-PER", "O", "B-LOC", "O"}
+		sents = append(sents, Sentence{Words: words, Labels: FromIOB2(tags)})
+	}
+	m, keys, err := Train(TrainConfig{Lang: "nl", Epochs: 5, Seed: 1}, sents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := m.Marshal(&buf, keys); err != nil {
+		t.Fatal(err)
+	}
+	m2, err := LoadModel(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m2.Lang != "nl" || m2.Features() != m.Features() {
+		t.Fatalf("loaded %s with %d features, want nl with %d", m2.Lang, m2.Features(), m.Features())
+	}
+	var st state
+	words := []string{"Gisteren", "sprak", "Visser", "in", "Leiden", "."}
+	a, _ := st.decode(m, words, false)
+	a = slices.Clone(a)
+	b, _ := st.decode(m2, words, false)
+	if !slices.Equal(a, b) {
+		t.Errorf("labels before %v and after %v the round trip differ", a, b)
+	}
+	if got := Spans(b); !slices.Equal(got, []Span{{2, 3, 0}, {4, 5, 2}}) {
+		t.Errorf("spans = %v", got)
+	}
+	data := buf.Bytes()
+	for _, bad := range [][]byte{nil, []byte("not a model"), data[:len(data)/2]} {
+		if _, err := LoadModel(bad); !errors.Is(err, ErrBadModel) {
+			t.Errorf("LoadModel(%d bytes) error = %v, want ErrBadModel", len(bad), err)
+		}
+	}
+}
+
+func TestEmbeddedModels(t *testing.T) {
+	tg := testTagger(t)
+	got := tg.Languages()
+	for _, lang := range []string{"de", "en", "es", "fr", "nl", "xx"} {
+		if !slices.Contains(got, lang) {
+			t.Errorf("model %s missing (have %v)", lang, got)
+		}
+	}
+	if err := tg.Load(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMarginals checks forward-backward against enumerating every allowed
+// label sequence of a short sentence.
+func TestMarginals(t *testing.T) {
+	m := &Model{}
+	for p := range numLabels + 1 {
+		for l := range numLabels {
+			m.trans[p][l] = float32((p*7+l*3)%11)/5 - 1
+		}
+	}
+	m.prepare()
+	const n = 3
+	em := make([]float32, n*numLabels)
+	for i := range em {
+		em[i] = float32((i*13)%17)/4 - 2
+	}
+	ex, alpha, beta, post := make([]float64, n*numLabels), make([]float64, n*numLabels), make([]float64, n*numLabels), make([]float64, n*numLabels)
+	m.marginals(em, n, ex, alpha, beta, post)
+	want := make([]float64, n*numLabels)
+	var z float64
+	for a := range numLabels {
+		for b := range numLabels {
+			for c := range numLabels {
+				seq := [n]int{a, b, c}
+				if !allowed(startRow, a) || !allowed(a, b) || !allowed(b, c) || !allowedEnd(c) {
+					continue
+				}
+				s := float64(m.trans[startRow][a] + m.trans[a][b] + m.trans[b][c])
+				for i, l := range seq {
+					s += float64(em[i*numLabels+l])
+				}
+				p := math.Exp(s)
+				z += p
+				for i, l := range seq {
+					want[i*numLabels+l] += p
+				}
+			}
+		}
+	}
+	for i := range want {
+		if d := math.Abs(want[i]/z - post[i]); d > 1e-6 {
+			t.Fatalf("posterior %d = %v, want %v", i, post[i], want[i]/z)
+		}
+	}
+}
