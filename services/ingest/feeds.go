@@ -121,7 +121,7 @@ func runFeeds(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer func() { _ = store.Close() }()
 	pub, admin, closePub, err := c.connect(ctx, log)
 	if err != nil {
 		return err
@@ -143,7 +143,7 @@ func runFeeds(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		}), ReadHeaderTimeout: 10 * time.Second}
 		go func() { _ = srv.Serve(ln) }()
-		defer srv.Close()
+		defer func() { _ = srv.Close() }()
 		log.Info().Str("addr", ln.Addr().String()).Msg("feed status on /feeds")
 	}
 
@@ -156,7 +156,7 @@ func runFeeds(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		return nil
 	}
-	fmt.Fprintf(stdout, "ingest following %d feeds (state in %s)\n", len(list), *stateFile)
+	_, _ = fmt.Fprintf(stdout, "ingest following %d feeds (state in %s)\n", len(list), *stateFile)
 	log.Info().Int("feeds", len(list)).Dur("interval", pcfg.Interval).Msg("following feeds")
 	err = poller.Run(ctx)
 	printFeedReport(stdout, poller, time.Since(start))
@@ -165,25 +165,27 @@ func runFeeds(ctx context.Context, args []string, getenv func(string) string, st
 
 func printFeedReport(w io.Writer, p *feeds.Poller, took time.Duration) {
 	s := p.Stats()
-	fmt.Fprintf(w, "feeds: %d polls in %s (%d not modified, %d failed): %d articles published, %d already seen, %d refused",
+	var b strings.Builder
+	fmt.Fprintf(&b, "feeds: %d polls in %s (%d not modified, %d failed): %d articles published, %d already seen, %d refused",
 		s.Polls, took.Round(time.Second), s.NotModified, s.Failures, s.Published, s.Duplicates, s.Refused)
 	if s.FullText > 0 {
-		fmt.Fprintf(w, ", full text %d (%d failed)", s.FullText, s.FullTextFailed)
+		fmt.Fprintf(&b, ", full text %d (%d failed)", s.FullText, s.FullTextFailed)
 	}
-	fmt.Fprintln(w)
+	b.WriteString("\n")
 	for _, st := range p.Statuses() {
 		if st.ConsecutiveFailures == 0 {
 			break
 		}
-		fmt.Fprintf(w, "  failing: %s (%d in a row): %s\n", st.URL, st.ConsecutiveFailures, st.LastError)
+		fmt.Fprintf(&b, "  failing: %s (%d in a row): %s\n", st.URL, st.ConsecutiveFailures, st.LastError)
 	}
+	_, _ = io.WriteString(w, b.String())
 }
 
 func statusHandler(p *feeds.Poller, ready func(context.Context) error) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintln(w, `{"status":"ok"}`)
+		_, _ = io.WriteString(w, `{"status":"ok"}`+"\n")
 	})
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
@@ -194,7 +196,7 @@ func statusHandler(p *feeds.Poller, ready func(context.Context) error) http.Hand
 			_ = json.NewEncoder(w).Encode(map[string]string{"error": "broker not reachable: " + err.Error()})
 			return
 		}
-		fmt.Fprintln(w, `{"status":"ready"}`)
+		_, _ = io.WriteString(w, `{"status":"ready"}`+"\n")
 	})
 	mux.HandleFunc("/feeds", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

@@ -63,7 +63,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		case "files", "feeds", "serve", "watch":
 			cmd, args = args[0], args[1:]
 		case "help", "-h", "-help", "--help":
-			fmt.Fprintln(stderr, synopsis)
+			_, _ = fmt.Fprintln(stderr, synopsis)
 			return flag.ErrHelp
 		}
 	}
@@ -140,7 +140,7 @@ func (c *common) connect(ctx context.Context, log zerolog.Logger) (*publish.Kafk
 	}
 	pub, err := publish.New(publish.Config{Topic: c.topic, Chunk: c.chunk}, kp)
 	if err != nil {
-		kp.Close()
+		_ = kp.Close()
 		return nil, nil, nil, err
 	}
 	return pub, admin, func() { _ = kp.Close() }, nil
@@ -203,10 +203,11 @@ func printReport(w io.Writer, r *bulk.Report) {
 	if s := r.Took.Seconds(); s > 0 {
 		rate = float64(r.Published) / s
 	}
-	fmt.Fprintf(w, "ingested %d files in %s: %d articles published, %d refused (%.0f articles/s)\n",
+	var b strings.Builder
+	fmt.Fprintf(&b, "ingested %d files in %s: %d articles published, %d refused (%.0f articles/s)\n",
 		r.Files, r.Took.Round(time.Millisecond), r.Published, r.RefusedTotal(), rate)
 	if r.SkippedFiles > 0 || r.ResumedLines > 0 {
-		fmt.Fprintf(w, "  resumed: %d files already done, %d lines published by an earlier run\n", r.SkippedFiles, r.ResumedLines)
+		fmt.Fprintf(&b, "  resumed: %d files already done, %d lines published by an earlier run\n", r.SkippedFiles, r.ResumedLines)
 	}
 	reasons := make([]string, 0, len(r.Refused))
 	for k := range r.Refused {
@@ -214,8 +215,9 @@ func printReport(w io.Writer, r *bulk.Report) {
 	}
 	sort.Strings(reasons)
 	for _, k := range reasons {
-		fmt.Fprintf(w, "  refused %-16s %d\n", k, r.Refused[k])
+		fmt.Fprintf(&b, "  refused %-16s %d\n", k, r.Refused[k])
 	}
+	_, _ = io.WriteString(w, b.String())
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -262,7 +264,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "ingest serving POST http://%s/v1/articles\n", ln.Addr())
+	_, _ = fmt.Fprintf(stdout, "ingest serving POST http://%s/v1/articles\n", ln.Addr())
 	log.Info().Str("addr", ln.Addr().String()).Bool("auth", cfg.Token != "").Msg("HTTP endpoint listening")
 	return srv.Run(ctx, ln, *grace)
 }
@@ -294,6 +296,6 @@ func runWatch(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "ingest watching %s (done/ and failed/ inside it)\n", cfg.Dir)
+	_, _ = fmt.Fprintf(stdout, "ingest watching %s (done/ and failed/ inside it)\n", cfg.Dir)
 	return w.Run(ctx)
 }

@@ -49,7 +49,7 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 		return nil, fmt.Errorf("reading checkpoint: %w", err)
 	}
 	if err := json.Unmarshal(data, &ck.data); err != nil {
-		return nil, fmt.Errorf("checkpoint %s is damaged (%v); move it away to start over", path, err)
+		return nil, fmt.Errorf("checkpoint %s is damaged (%w); move it away to start over", path, err)
 	}
 	if ck.data.Version != 1 {
 		return nil, fmt.Errorf("checkpoint %s has version %d, want 1", path, ck.data.Version)

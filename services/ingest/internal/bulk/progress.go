@@ -16,7 +16,7 @@ func startBar(w io.Writer, total int64, done, published, refused *atomic.Int64) 
 	}
 	start := time.Now()
 	draw := func() {
-		fmt.Fprint(w, "\r"+bar(total, done.Load(), published.Load(), refused.Load(), time.Since(start))+"\x1b[K")
+		_, _ = io.WriteString(w, "\r"+bar(total, done.Load(), published.Load(), refused.Load(), time.Since(start))+"\x1b[K")
 	}
 	stop := make(chan struct{})
 	finished := make(chan struct{})
@@ -28,7 +28,7 @@ func startBar(w io.Writer, total int64, done, published, refused *atomic.Int64) 
 			select {
 			case <-stop:
 				draw()
-				fmt.Fprintln(w)
+				_, _ = io.WriteString(w, "\n")
 				return
 			case <-t.C:
 				draw()

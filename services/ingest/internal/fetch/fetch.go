@@ -267,7 +267,7 @@ func (e *StatusError) Temporary() bool {
 func (c *Client) Get(ctx context.Context, r Request) (*Response, error) {
 	u, err := url.Parse(r.URL)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrScheme, err)
+		return nil, fmt.Errorf("%w: %w", ErrScheme, err)
 	}
 	if err := checkURL(u); err != nil {
 		return nil, err

@@ -259,7 +259,7 @@ func FromLine(raw []byte, src article.Source, now time.Time, where string) Item 
 		if errors.As(err, &te) {
 			return Item{Where: where, Err: &article.DecodeError{Field: te.Field, Err: fmt.Errorf("%w: want %s, got %s", article.ErrInvalidField, te.Type, te.Value)}}
 		}
-		return Item{Where: where, Err: &article.DecodeError{Err: fmt.Errorf("%w: %v", article.ErrMalformed, err)}}
+		return Item{Where: where, Err: &article.DecodeError{Err: fmt.Errorf("%w: %w", article.ErrMalformed, err)}}
 	}
 	if dec.More() {
 		return Item{Where: where, Err: &article.DecodeError{Err: fmt.Errorf("%w: trailing data after the object", article.ErrMalformed)}}

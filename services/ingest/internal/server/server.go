@@ -300,7 +300,7 @@ func bodyKind(contentType string) (int, error) {
 	}
 	mt, params, err := mime.ParseMediaType(contentType)
 	if err != nil {
-		return 0, fmt.Errorf("content type %q: %v", contentType, err)
+		return 0, fmt.Errorf("content type %q: %w", contentType, err)
 	}
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
 		return 0, fmt.Errorf("charset %q: send UTF-8", cs)
@@ -329,7 +329,7 @@ func split(kind int, body []byte) ([]rawItem, error) {
 		if len(trimmed) > 0 && trimmed[0] == '[' {
 			var elems []json.RawMessage
 			if err := json.Unmarshal(trimmed, &elems); err != nil {
-				return nil, fmt.Errorf("body is not a JSON array of articles: %v", err)
+				return nil, fmt.Errorf("body is not a JSON array of articles: %w", err)
 			}
 			out := make([]rawItem, len(elems))
 			for i, e := range elems {
@@ -353,8 +353,11 @@ func split(kind int, body []byte) ([]rawItem, error) {
 		if !files.Blank(line) {
 			out = append(out, rawItem{n: n, raw: line})
 		}
-		if err != nil {
+		if errors.Is(err, io.EOF) {
 			return out, nil
+		}
+		if err != nil {
+			return nil, err // a bytes.Reader fails with nothing but io.EOF
 		}
 	}
 }

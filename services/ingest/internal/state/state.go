@@ -87,7 +87,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	// lock contention between the pool's connections.
 	db.SetMaxOpenConns(1)
 	if _, err := db.ExecContext(ctx, schema); err != nil {
-		db.Close()
+		_ = db.Close()
 		return nil, fmt.Errorf("preparing state file %s: %w", cfg.Path, err)
 	}
 	return &Store{db: db, ttl: cfg.TTL}, nil
@@ -126,7 +126,7 @@ func (s *Store) Unseen(ctx context.Context, ids []string, now time.Time) ([]stri
 			var id string
 			var ls int64
 			if err := rows.Scan(&id, &ls); err != nil {
-				rows.Close()
+				_ = rows.Close()
 				return nil, fmt.Errorf("reading seen-set: %w", err)
 			}
 			last[id] = ls
@@ -164,7 +164,7 @@ func (s *Store) touch(ctx context.Context, ids []string, now time.Time) error {
 		if err != nil {
 			return err
 		}
-		defer stmt.Close()
+		defer func() { _ = stmt.Close() }()
 		for _, id := range ids {
 			if _, err := stmt.ExecContext(ctx, now.Unix(), id); err != nil {
 				return err
@@ -185,7 +185,7 @@ func (s *Store) Mark(ctx context.Context, ids []string, source string, now time.
 		if err != nil {
 			return err
 		}
-		defer stmt.Close()
+		defer func() { _ = stmt.Close() }()
 		for _, id := range ids {
 			if _, err := stmt.ExecContext(ctx, id, source, now.Unix(), now.Unix()); err != nil {
 				return err
@@ -227,7 +227,7 @@ func (s *Store) Validators(ctx context.Context) (map[string]Validators, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading feed validators: %w", err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	out := map[string]Validators{}
 	for rows.Next() {
 		var url string
