@@ -134,7 +134,8 @@ func TestReprocessSideBySide(t *testing.T) {
 	if !strings.Contains(report, "reprocessed 400 of 400 articles") {
 		t.Errorf("reprocess report does not account for the range: %s", report)
 	}
-	groups["newsflow-enrich-reprocess-"+next] = article.RawTopic
+	// The reprocess group stops at the end offsets it captured: its lag on
+	// the live articles after them is expected, so it is not waited for.
 	s.waitCaughtUp(2*time.Minute, map[string]int64{article.RawTopic: old + live}, groups)
 
 	sdb := openSQLite(t, db)

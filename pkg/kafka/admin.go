@@ -148,11 +148,17 @@ func (a *Admin) CommittedOffsets(ctx context.Context, group, topic string) (map[
 	if err != nil {
 		return nil, fmt.Errorf("fetching offsets of group %s: %w", group, err)
 	}
+	out := map[int]int64{}
+	if errors.Is(resp.Error, kafkago.GroupIdNotFound) {
+		return out, nil // a group that never committed
+	}
 	if resp.Error != nil {
 		return nil, fmt.Errorf("fetching offsets of group %s: %w", group, resp.Error)
 	}
-	out := map[int]int64{}
 	for _, p := range resp.Topics[topic] {
+		if errors.Is(p.Error, kafkago.GroupIdNotFound) {
+			continue
+		}
 		if p.Error != nil {
 			return nil, fmt.Errorf("fetching offset of group %s on %s/%d: %w", group, topic, p.Partition, p.Error)
 		}
@@ -238,6 +244,9 @@ func (a *Admin) DescribeGroup(ctx context.Context, group string) (GroupInfo, err
 	for _, g := range resp.Groups {
 		if g.GroupID != group {
 			continue
+		}
+		if errors.Is(g.Error, kafkago.GroupIdNotFound) {
+			return GroupInfo{State: "Dead"}, nil // no such group: nobody in it
 		}
 		if g.Error != nil {
 			return GroupInfo{}, fmt.Errorf("describing group %s: %w", group, g.Error)
