@@ -70,6 +70,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.IntVar(&bc.MaxRecords, "batch-records", 1000, "most records in one write")
 	fs.IntVar(&bc.MaxBytes, "batch-bytes", 16<<20, "most bytes in one write")
 	fs.DurationVar(&bc.MaxWait, "batch-wait", 200*time.Millisecond, "longest a record waits for its batch to fill")
+	fs.IntVar(&bc.Writers, "batch-writers", 0, "batches written at once per target (default: 2 for PostgreSQL, 1 for the others, which have one writer)")
 	var logCfg logging.Config
 	fs.StringVar(&logCfg.Level, "log-level", "info", "log level: trace, debug, info, warn, error")
 	fs.StringVar(&logCfg.Format, "log-format", "auto", "log format: json, console, or auto (console on a terminal)")
@@ -193,6 +194,15 @@ func runTarget(ctx context.Context, t target.Target, o target.OpenOptions, st st
 			log.Error().Err(err).Msg("closing the store")
 		}
 	}()
+	if bc.Writers <= 0 {
+		bc.Writers = 1
+		if t.Kind == target.Postgres {
+			bc.Writers = 2
+		}
+	}
+	if t.Kind != target.Postgres {
+		bc.Writers = 1 // SQLite and the file stores write one batch at a time anyway
+	}
 	b := batch.New(s, bc, flushLogger(log))
 	defer b.Close()
 	st.Name = "sink-" + t.Name

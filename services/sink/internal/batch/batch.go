@@ -8,6 +8,7 @@ package batch
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/newsflow/newsflow/services/sink/internal/store"
@@ -21,6 +22,11 @@ type Config struct {
 	MaxRecords int
 	MaxBytes   int
 	MaxWait    time.Duration
+	// Writers is how many batches may be written at once (default 1). More
+	// than one suits stores that take concurrent transactions (PostgreSQL):
+	// a partition never has two messages of one article in flight, so
+	// concurrent batches hold different articles.
+	Writers int
 }
 
 // Stats describes one flushed batch, for metrics.
@@ -42,6 +48,12 @@ type Batcher struct {
 	done    chan struct{}
 	stopped chan struct{}
 	onFlush func(Stats)
+	work    chan job
+}
+
+type job struct {
+	items []item
+	size  int
 }
 
 type item struct {
@@ -60,7 +72,11 @@ func New(st store.Store, cfg Config, onFlush func(Stats)) *Batcher {
 	if cfg.MaxWait <= 0 {
 		cfg.MaxWait = 200 * time.Millisecond
 	}
-	b := &Batcher{cfg: cfg, st: st, in: make(chan item, cfg.MaxRecords), done: make(chan struct{}), stopped: make(chan struct{}), onFlush: onFlush}
+	if cfg.Writers <= 0 {
+		cfg.Writers = 1
+	}
+	b := &Batcher{cfg: cfg, st: st, in: make(chan item, cfg.MaxRecords), done: make(chan struct{}), stopped: make(chan struct{}), onFlush: onFlush,
+		work: make(chan job)}
 	go b.run()
 	return b
 }
@@ -87,6 +103,18 @@ func (b *Batcher) Add(ctx context.Context, rec store.Record) error {
 
 func (b *Batcher) run() {
 	defer close(b.stopped)
+	var writers sync.WaitGroup
+	for range b.cfg.Writers {
+		writers.Add(1)
+		go func() {
+			defer writers.Done()
+			for j := range b.work {
+				b.flush(j.items, j.size)
+			}
+		}()
+	}
+	defer writers.Wait()
+	defer close(b.work)
 	var pending []item
 	size := 0
 	timer := time.NewTimer(time.Hour)
@@ -96,7 +124,8 @@ func (b *Batcher) run() {
 		if len(pending) == 0 {
 			return
 		}
-		b.flush(pending, size)
+		// Waits for a free writer: the backpressure on a slow store.
+		b.work <- job{pending, size}
 		pending, size = nil, 0
 	}
 	for {

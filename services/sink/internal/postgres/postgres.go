@@ -72,7 +72,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		pcfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	}
 	// Every connection gets its own staging table; ON COMMIT DELETE ROWS
-	// empties it after each batch.
+	// empties it after each batch. Its doc is text kept uncompressed: the
+	// server parses it into jsonb once, in the INSERT.
 	pcfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
 		_, err := c.Exec(ctx, createStaging)
 		return err
@@ -217,15 +218,16 @@ CREATE TEMP TABLE IF NOT EXISTS newsflow_articles_in (
     language text, language_confidence double precision, sentiment_score double precision,
     sentiment_label text, sentiment_confidence double precision, enrichment_version text,
     enrichment_version_ord bigint, ingested_at timestamptz, enriched_at timestamptz,
-    kafka_topic text, kafka_partition integer, kafka_offset bigint, doc jsonb
-) ON COMMIT DELETE ROWS`
+    kafka_topic text, kafka_partition integer, kafka_offset bigint, doc text
+) ON COMMIT DELETE ROWS;
+ALTER TABLE newsflow_articles_in ALTER COLUMN doc SET STORAGE EXTERNAL`
 
 // The version rule in SQL (store.Newer): a newer enrichment version wins;
 // with equal versions a later or equal position in the same partition wins,
 // and any position in another partition or topic.
 var upsert = `
 INSERT INTO articles (` + strings.Join(articleCols, ", ") + `, stored_at)
-SELECT ` + strings.Join(articleCols, ", ") + `, now() FROM newsflow_articles_in
+SELECT ` + strings.Join(articleCols[:len(articleCols)-1], ", ") + `, doc::jsonb, now() FROM newsflow_articles_in
 ON CONFLICT (id) DO UPDATE SET ` + setExcluded() + `, stored_at = excluded.stored_at
 WHERE excluded.enrichment_version_ord > articles.enrichment_version_ord
    OR (excluded.enrichment_version_ord = articles.enrichment_version_ord

@@ -52,7 +52,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			return nil, fmt.Errorf("creating %s: %w", dir, err)
 		}
 	}
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)"
+	// A 64 MiB page cache keeps the indexes being written in memory.
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_pragma=cache_size(-65536)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
@@ -188,11 +189,29 @@ func (s *Store) write(ctx context.Context, recs []store.Record, isolate bool) (m
 		return nil, classify("preparing entity delete", err)
 	}
 	defer del.Close()
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO entities (article_id, ord, field, start_byte, end_byte, type, text, norm, confidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	ins, err := tx.PrepareContext(ctx, insertEntities(entityChunk))
 	if err != nil {
 		return nil, classify("preparing entity insert", err)
 	}
 	defer ins.Close()
+	// Entity rows go in chunks of entityChunk rows per statement; in
+	// isolation mode each record's rows go in at once, under its savepoint.
+	var ents []any
+	flushEntities := func(all bool) error {
+		for len(ents) >= entityChunk*entityCols {
+			if _, err := ins.ExecContext(ctx, ents[:entityChunk*entityCols]...); err != nil {
+				return err
+			}
+			ents = ents[entityChunk*entityCols:]
+		}
+		if all && len(ents) > 0 {
+			if _, err := tx.ExecContext(ctx, insertEntities(len(ents)/entityCols), ents...); err != nil {
+				return err
+			}
+			ents = ents[:0]
+		}
+		return nil
+	}
 	now := time.Now().UTC().Format(time.RFC3339Nano)
 	var rejected map[string]error
 	for _, r := range store.Collapse(recs) {
@@ -202,7 +221,17 @@ func (s *Store) write(ctx context.Context, recs []store.Record, isolate bool) (m
 				return nil, classify("savepoint", err)
 			}
 		}
-		err := writeOne(ctx, up, del, ins, c, now)
+		var err error
+		ents, err = writeOne(ctx, up, del, c, now, ents)
+		if err == nil && isolate {
+			if err = flushEntities(true); err != nil {
+				err = rowOrStore(c.ID, "inserting entities", err)
+			}
+		} else if err == nil {
+			if err = flushEntities(false); err != nil {
+				err = classify("inserting entities", err)
+			}
+		}
 		if isolate {
 			var rowErr *rowError
 			if errors.As(err, &rowErr) {
@@ -210,6 +239,7 @@ func (s *Store) write(ctx context.Context, recs []store.Record, isolate bool) (m
 					rejected = map[string]error{}
 				}
 				rejected[c.ID] = rowErr
+				ents = ents[:0]
 				if _, err := tx.ExecContext(ctx, `ROLLBACK TO rec`); err != nil {
 					return nil, classify("rollback to savepoint", err)
 				}
@@ -225,13 +255,35 @@ func (s *Store) write(ctx context.Context, recs []store.Record, isolate bool) (m
 			return nil, err
 		}
 	}
+	if err := flushEntities(true); err != nil {
+		return nil, rowOrStore("", "inserting entities", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, classify("commit", err)
 	}
 	return rejected, nil
 }
 
-func writeOne(ctx context.Context, up, del, ins *sql.Stmt, c store.Columns, now string) error {
+const (
+	entityCols  = 9
+	entityChunk = 64
+)
+
+func insertEntities(rows int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO entities (article_id, ord, field, start_byte, end_byte, type, text, norm, confidence) VALUES `)
+	for i := range rows {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	}
+	return b.String()
+}
+
+// writeOne upserts an article and, when the row changed, deletes its old
+// entity rows and appends the new ones' values to ents.
+func writeOne(ctx context.Context, up, del *sql.Stmt, c store.Columns, now string, ents []any) ([]any, error) {
 	var id string
 	err := up.QueryRowContext(ctx, c.ID, c.URL, c.Title, c.SourceType, c.SourceName, c.SourceURI,
 		nullString(c.Published), nullString(c.PublishedPrecision), day(c.PublishedDay), day(c.PublishedMonth),
@@ -239,20 +291,18 @@ func writeOne(ctx context.Context, up, del, ins *sql.Stmt, c store.Columns, now 
 		c.EnrichmentVersion, c.VersionOrd, c.IngestedAt.Format(time.RFC3339Nano), c.EnrichedAt.Format(time.RFC3339Nano),
 		c.Topic, c.Partition, c.Offset, string(c.Doc), now).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil // an older version or position: the stored row stays
+		return ents, nil // an older version or position: the stored row stays
 	}
 	if err != nil {
-		return rowOrStore(c.ID, "upserting article", err)
+		return ents, rowOrStore(c.ID, "upserting article", err)
 	}
 	if _, err := del.ExecContext(ctx, id); err != nil {
-		return rowOrStore(c.ID, "replacing entities", err)
+		return ents, rowOrStore(c.ID, "replacing entities", err)
 	}
 	for _, e := range c.Entities {
-		if _, err := ins.ExecContext(ctx, id, e.Ord, e.Field, e.Start, e.End, e.Type, e.Text, e.Norm, e.Confidence); err != nil {
-			return rowOrStore(c.ID, "inserting entity", err)
-		}
+		ents = append(ents, id, e.Ord, e.Field, e.Start, e.End, e.Type, e.Text, e.Norm, e.Confidence)
 	}
-	return nil
+	return ents, nil
 }
 
 // rowOrStore tells an error caused by the record's values from one caused by

@@ -116,7 +116,12 @@ func cut(s string, n int) string {
 }
 
 // Compact removes insignificant white space so a document is one line.
+// Documents without line breaks (what json.Marshal writes) are kept as they
+// are: a JSON string cannot hold a raw line break, so they are one line.
 func Compact(b []byte) []byte {
+	if bytes.IndexByte(b, '\n') < 0 && bytes.IndexByte(b, '\r') < 0 {
+		return b
+	}
 	var buf bytes.Buffer
 	buf.Grow(len(b))
 	if err := json.Compact(&buf, b); err != nil {

@@ -105,9 +105,9 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		defer s.Close()
 		g := NewGen(3)
 		v2 := g.Record(0, "2.0.0", topic, 1, 100)
-		older := g.Record(0, "1.9.9", topic, 1, 200)        // older version at a later offset
-		earlier := g.Record(0, "2.0.0", topic, 1, 50)       // same version, earlier position: a replay
-		otherPart := g.Record(0, "2.0.0", topic, 2, 10)     // same version from another partition
+		older := g.Record(0, "1.9.9", topic, 1, 200)         // older version at a later offset
+		earlier := g.Record(0, "2.0.0", topic, 1, 50)        // same version, earlier position: a replay
+		otherPart := g.Record(0, "2.0.0", topic, 2, 10)      // same version from another partition
 		olderElsewhere := g.Record(0, "1.10.0", topic, 3, 7) // 1.10.0 < 2.0.0 although "1.10.0" > "2.0.0" as text
 		write(t, s, []store.Record{v2})
 		write(t, s, []store.Record{older})

@@ -23,7 +23,7 @@ CREATE TABLE articles (
     kafka_topic            text NOT NULL,
     kafka_partition        integer NOT NULL,
     kafka_offset           bigint NOT NULL,
-    doc                    jsonb NOT NULL,      -- the enriched article as consumed
+    doc                    jsonb COMPRESSION lz4 NOT NULL, -- the enriched article as consumed
     stored_at              timestamptz NOT NULL DEFAULT now()
 );
 -- B-trees for the filters and orderings the example queries use; the
@@ -35,7 +35,7 @@ CREATE INDEX articles_ingested_at ON articles (ingested_at DESC);
 
 -- One row per entity mention, so "top entities per day" is plain SQL.
 CREATE TABLE entities (
-    article_id text NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    article_id text NOT NULL,                   -- articles.id; the sink keeps them in step
     ord        integer NOT NULL,                -- position in the article's entity list
     field      text NOT NULL,                   -- title or body
     start_byte integer NOT NULL,                -- UTF-8 byte offsets into field, end exclusive
@@ -47,4 +47,3 @@ CREATE TABLE entities (
     PRIMARY KEY (article_id, ord)
 );
 CREATE INDEX entities_norm ON entities (norm, type);
-CREATE INDEX entities_type_norm ON entities (type, norm);

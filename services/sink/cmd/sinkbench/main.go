@@ -1,0 +1,156 @@
+// Command sinkbench measures the sink's stores: it pushes synthetic
+// enriched articles through the sink's batcher into each store, as the sink
+// stage does (12 partitions, 256 in flight per partition, batches of 1000),
+// and reports the sustained rate and the batch write latency.
+//
+//	go run ./cmd/sinkbench -n 100000 -stores sqlite,postgres,jsonl,parquet
+//
+// PostgreSQL runs in a fresh schema of NEWSFLOW_TEST_PG_DSN (default: the
+// local server), dropped afterwards; files go to a temporary directory.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/pprof"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/newsflow/newsflow/services/sink/internal/batch"
+	"github.com/newsflow/newsflow/services/sink/internal/store"
+	"github.com/newsflow/newsflow/services/sink/internal/storetest"
+	"github.com/newsflow/newsflow/services/sink/internal/target"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintf(os.Stderr, "sinkbench: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sinkbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	n := fs.Int("n", 100_000, "articles per store")
+	stores := fs.String("stores", "sqlite,postgres,jsonl,jsonl-gz,parquet", "stores to measure")
+	parts := fs.Int("partitions", 12, "partitions the articles are spread over")
+	inFlight := fs.Int("max-in-flight", 256, "records per partition waiting for their batch")
+	words := fs.Int("body-words", 250, "words per article body")
+	var bc batch.Config
+	fs.IntVar(&bc.MaxRecords, "batch-records", 1000, "most records in one write")
+	fs.IntVar(&bc.MaxBytes, "batch-bytes", 16<<20, "most bytes in one write")
+	fs.DurationVar(&bc.MaxWait, "batch-wait", 200*time.Millisecond, "longest a record waits for its batch")
+	pgWriters := fs.Int("pg-writers", 2, "PostgreSQL batches written at once (the sink's default)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the runs to this file")
+	dir := fs.String("dir", "", "where the SQLite database and the files go (default: a temporary directory)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		d, err := os.MkdirTemp("", "sinkbench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		*dir = d
+	}
+	fmt.Fprintf(stdout, "generating %d articles (%d body words) over %d partitions...\n", *n, *words, *parts)
+	load := storetest.NewLoad(1, *n, *parts, *words)
+	fmt.Fprintf(stdout, "%d articles, %.1f MB of messages (%.0f bytes each)\n", load.N, float64(load.Bytes)/1e6, float64(load.Bytes)/float64(load.N))
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	for _, name := range strings.Split(*stores, ",") {
+		st, cleanup, err := open(ctx, strings.TrimSpace(name), *dir)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		cfg := bc
+		cfg.Writers = 1
+		if name == "postgres" {
+			cfg.Writers = *pgWriters
+		}
+		res, err := storetest.RunLoad(ctx, st, load, cfg, *inFlight, true)
+		cleanup()
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		fmt.Fprintf(stdout, "%-9s %s\n", name, res)
+	}
+	return nil
+}
+
+// tb lends storetest.PostgresSchema a testing.TB outside a test.
+type tb struct {
+	testing.TB
+	cleanups []func()
+}
+
+func (t *tb) Helper()                   {}
+func (t *tb) Cleanup(f func())          { t.cleanups = append(t.cleanups, f) }
+func (t *tb) Fatalf(f string, a ...any) { panic(fmt.Sprintf(f, a...)) }
+func (t *tb) Fatal(a ...any)            { panic(fmt.Sprint(a...)) }
+func (t *tb) Errorf(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) }
+
+func open(ctx context.Context, name, dir string) (st store.Store, cleanup func(), err error) {
+	cleanup = func() {}
+	spec := ""
+	switch name {
+	case "sqlite":
+		path := filepath.Join(dir, "bench.db")
+		os.Remove(path)
+		spec = "sqlite:" + path
+	case "postgres":
+		t := &tb{}
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("%v", r)
+			}
+		}()
+		dsn, _ := storetest.PostgresSchema(t)
+		spec = dsn
+		cleanup = func() {
+			for i := len(t.cleanups) - 1; i >= 0; i-- {
+				t.cleanups[i]()
+			}
+		}
+	case "jsonl", "parquet":
+		out := filepath.Join(dir, name)
+		os.RemoveAll(out)
+		spec = name + ":" + out
+	case "jsonl-gz":
+		out := filepath.Join(dir, name)
+		os.RemoveAll(out)
+		spec = "jsonl:" + out + "?gzip=true"
+	default:
+		return nil, cleanup, fmt.Errorf("unknown store %q", name)
+	}
+	t, err := target.Parse(spec)
+	if err != nil {
+		return nil, cleanup, err
+	}
+	st, err = target.Open(ctx, t, target.OpenOptions{})
+	if err != nil {
+		cleanup()
+		return nil, func() {}, err
+	}
+	return st, cleanup, nil
+}

@@ -1,0 +1,124 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/newsflow/newsflow/services/sink/internal/batch"
+	"github.com/newsflow/newsflow/services/sink/internal/store"
+)
+
+// Load is a prepared stream of records over partitions, in offset order
+// per partition, as the sink consumes them.
+type Load struct {
+	Parts [][]store.Record
+	N     int
+	Bytes int64
+}
+
+// NewLoad makes n distinct articles spread over parts partitions by id.
+func NewLoad(seed uint64, n, parts, bodyWords int) Load {
+	g := NewGen(seed)
+	l := Load{Parts: make([][]store.Record, parts), N: n}
+	for i := range n {
+		a := g.Article(i, "1.0.0", bodyWords)
+		h := fnv.New32a()
+		h.Write([]byte(a.ID))
+		p := int(h.Sum32() % uint32(parts))
+		r := RecordOf(a, topic, p, int64(len(l.Parts[p])))
+		l.Parts[p] = append(l.Parts[p], r)
+		l.Bytes += int64(len(r.Payload))
+	}
+	return l
+}
+
+// Result is what a load run measured.
+type Result struct {
+	Articles int
+	Elapsed  time.Duration
+	Batches  []time.Duration // each batch's write time
+	Records  []int           // each batch's size
+}
+
+// PerSecond is the sustained rate.
+func (r Result) PerSecond() float64 { return float64(r.Articles) / r.Elapsed.Seconds() }
+
+// Quantile of the batch write times.
+func (r Result) Quantile(q float64) time.Duration {
+	if len(r.Batches) == 0 {
+		return 0
+	}
+	s := slices.Clone(r.Batches)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(q*float64(len(s))))]
+}
+
+func (r Result) String() string {
+	mean := 0
+	for _, n := range r.Records {
+		mean += n
+	}
+	if len(r.Records) > 0 {
+		mean /= len(r.Records)
+	}
+	return fmt.Sprintf("%d articles in %.2fs: %.0f articles/s; %d batches (mean %d records), batch write p50 %s p99 %s max %s",
+		r.Articles, r.Elapsed.Seconds(), r.PerSecond(), len(r.Batches), mean,
+		r.Quantile(0.50).Round(100*time.Microsecond), r.Quantile(0.99).Round(100*time.Microsecond), r.Quantile(1).Round(100*time.Microsecond))
+}
+
+// RunLoad pushes the load through a batcher into st the way the sink does: one
+// goroutine per partition hands records in, in offset order, with up to
+// inFlight of them waiting for their batch at once. closeStore, when set, is
+// timed too (file stores publish their last parts there).
+func RunLoad(ctx context.Context, st store.Store, l Load, cfg batch.Config, inFlight int, closeStore bool) (Result, error) {
+	var mu sync.Mutex
+	var res Result
+	b := batch.New(st, cfg, func(s batch.Stats) {
+		mu.Lock()
+		res.Batches = append(res.Batches, s.Duration)
+		res.Records = append(res.Records, s.Records)
+		mu.Unlock()
+	})
+	start := time.Now()
+	var wg sync.WaitGroup
+	errc := make(chan error, len(l.Parts))
+	for _, part := range l.Parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			window := make(chan struct{}, inFlight)
+			var pw sync.WaitGroup
+			var once sync.Once
+			for _, r := range part {
+				window <- struct{}{}
+				pw.Add(1)
+				go func() {
+					defer pw.Done()
+					if err := b.Add(ctx, r); err != nil {
+						once.Do(func() { errc <- err })
+					}
+					<-window
+				}()
+			}
+			pw.Wait()
+		}()
+	}
+	wg.Wait()
+	b.Close()
+	var err error
+	if closeStore {
+		err = st.Close()
+	}
+	res.Elapsed = time.Since(start)
+	res.Articles = l.N
+	close(errc)
+	for e := range errc {
+		err = errors.Join(err, e)
+	}
+	return res, err
+}
