@@ -30,8 +30,8 @@ type Row struct {
 	SourceURI            string     `parquet:"source_uri"`
 	Published            *string    `parquet:"published,optional"`
 	PublishedPrecision   *string    `parquet:"published_precision,optional,dict"`
-	PublishedDay         *time.Time `parquet:"published_day,optional,date"`
-	PublishedMonth       *time.Time `parquet:"published_month,optional,date"`
+	PublishedDay         *int32     `parquet:"published_day,optional,date"` // days since 1970-01-01
+	PublishedMonth       *int32     `parquet:"published_month,optional,date"`
 	Language             *string    `parquet:"language,optional,dict"`
 	LanguageConfidence   *float64   `parquet:"language_confidence,optional"`
 	SentimentScore       *float64   `parquet:"sentiment_score,optional"`
@@ -71,7 +71,7 @@ func RowOf(r store.Record) Row {
 	row := Row{
 		ID: c.ID, URL: c.URL, Title: c.Title, SourceType: c.SourceType, SourceName: c.SourceName, SourceURI: c.SourceURI,
 		Published: optional(c.Published), PublishedPrecision: optional(c.PublishedPrecision),
-		PublishedDay: c.PublishedDay, PublishedMonth: c.PublishedMonth,
+		PublishedDay: days(c.PublishedDay), PublishedMonth: days(c.PublishedMonth),
 		Language: c.Language, LanguageConfidence: c.LanguageConfidence,
 		SentimentScore: c.SentimentScore, SentimentLabel: c.SentimentLabel, SentimentConfidence: c.SentimentConf,
 		EnrichmentVersion: c.EnrichmentVersion, EnrichmentVersionOrd: c.VersionOrd,
@@ -86,6 +86,17 @@ func RowOf(r store.Record) Row {
 		}
 	}
 	return row
+}
+
+// days is a date as the DATE type stores it. (parquet-go v0.32 writes a
+// *time.Time with the date tag as a wrong day count, which DuckDB reads as
+// years far off; its own reader did not notice.)
+func days(t *time.Time) *int32 {
+	if t == nil {
+		return nil
+	}
+	d := int32(t.Unix() / 86400)
+	return &d
 }
 
 func optional(s string) *string {
