@@ -140,6 +140,25 @@ func (a *Admin) TopicOffsets(ctx context.Context, topic string) (map[int]Offsets
 // CommittedOffsets returns the offsets group has committed on topic; a
 // partition without a commit is absent.
 func (a *Admin) CommittedOffsets(ctx context.Context, group, topic string) (map[int]int64, error) {
+	commits, err := a.Commits(ctx, group, topic)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int]int64, len(commits))
+	for p, c := range commits {
+		out[p] = c.Offset
+	}
+	return out, nil
+}
+
+// Commit is a committed offset with the metadata string committed with it.
+type Commit struct {
+	Offset   int64
+	Metadata string
+}
+
+// Commits returns group's committed offsets on topic with their metadata.
+func (a *Admin) Commits(ctx context.Context, group, topic string) (map[int]Commit, error) {
 	parts, err := a.Partitions(ctx, topic)
 	if err != nil {
 		return nil, err
@@ -148,7 +167,7 @@ func (a *Admin) CommittedOffsets(ctx context.Context, group, topic string) (map[
 	if err != nil {
 		return nil, fmt.Errorf("fetching offsets of group %s: %w", group, err)
 	}
-	out := map[int]int64{}
+	out := map[int]Commit{}
 	if errors.Is(resp.Error, kafkago.GroupIdNotFound) {
 		return out, nil // a group that never committed
 	}
@@ -163,7 +182,7 @@ func (a *Admin) CommittedOffsets(ctx context.Context, group, topic string) (map[
 			return nil, fmt.Errorf("fetching offset of group %s on %s/%d: %w", group, topic, p.Partition, p.Error)
 		}
 		if p.CommittedOffset >= 0 {
-			out[p.Partition] = p.CommittedOffset
+			out[p.Partition] = Commit{Offset: p.CommittedOffset, Metadata: p.Metadata}
 		}
 	}
 	return out, nil
@@ -303,6 +322,15 @@ var ErrGroupActive = errors.New("consumer group has active members")
 // CommitOffsets sets a group's committed offsets on topic. The group must
 // have no members: a live member would overwrite them at its next commit.
 func (a *Admin) CommitOffsets(ctx context.Context, group, topic string, offsets map[int]int64) error {
+	commits := make(map[int]Commit, len(offsets))
+	for p, off := range offsets {
+		commits[p] = Commit{Offset: off}
+	}
+	return a.Commit(ctx, group, topic, commits)
+}
+
+// Commit is CommitOffsets with a metadata string per partition.
+func (a *Admin) Commit(ctx context.Context, group, topic string, offsets map[int]Commit) error {
 	info, err := a.DescribeGroup(ctx, group)
 	if err != nil {
 		return err
@@ -311,8 +339,8 @@ func (a *Admin) CommitOffsets(ctx context.Context, group, topic string, offsets 
 		return fmt.Errorf("%w: %s has %d", ErrGroupActive, group, len(info.Members))
 	}
 	commits := make([]kafkago.OffsetCommit, 0, len(offsets))
-	for p, off := range offsets {
-		commits = append(commits, kafkago.OffsetCommit{Partition: p, Offset: off})
+	for p, c := range offsets {
+		commits = append(commits, kafkago.OffsetCommit{Partition: p, Offset: c.Offset, Metadata: c.Metadata})
 	}
 	resp, err := a.conn.client().OffsetCommit(ctx, &kafkago.OffsetCommitRequest{
 		GroupID: group, GenerationID: -1, Topics: map[string][]kafkago.OffsetCommit{topic: commits},

@@ -164,15 +164,21 @@ func plan(ctx context.Context, admin *kafka.Admin, cfg Config) ([]*Partition, er
 			return nil, err
 		}
 	}
-	committed, err := admin.CommittedOffsets(ctx, cfg.Group, cfg.Topic)
+	commits, err := admin.Commits(ctx, cfg.Group, cfg.Topic)
 	if err != nil {
 		return nil, err
 	}
 	var parts []*Partition
 	for p := range ends {
 		pp := &Partition{ID: p, Start: starts[p], Stop: stops[p]}
-		if c, ok := committed[p]; ok && c > pp.Start {
-			pp.Done.Store(min(c, pp.Stop) - pp.Start)
+		if c, ok := commits[p]; ok {
+			// Resuming: the range is the one the first run captured.
+			if r, ok := parseRange(c.Metadata); ok {
+				pp.Start, pp.Stop = r[0], r[1]
+			}
+			if c.Offset > pp.Start {
+				pp.Done.Store(min(c.Offset, pp.Stop) - pp.Start)
+			}
 		}
 		if pp.Stop < pp.Start {
 			pp.Stop = pp.Start
@@ -201,8 +207,9 @@ func runPartition(ctx context.Context, admin *kafka.Admin, pub *kafka.Publisher,
 			}
 		}
 		batch, dlq = batch[:0], dlq[:0]
-		// Commit only what is published: a crash resumes here.
-		return admin.CommitOffsets(ctx, cfg.Group, cfg.Topic, map[int]int64{p.ID: next})
+		// Commit only what is published: a crash resumes here. The range
+		// rides along, so the rerun stops where the first run would have.
+		return admin.Commit(ctx, cfg.Group, cfg.Topic, map[int]kafka.Commit{p.ID: {Offset: next, Metadata: formatRange(p.Start, p.Stop)}})
 	}
 	err := admin.ReadRange(ctx, cfg.Topic, p.ID, from, p.Stop, func(m kafkago.Message) error {
 		if limiter != nil {
@@ -250,6 +257,19 @@ func runPartition(ctx context.Context, admin *kafka.Admin, pub *kafka.Publisher,
 	}
 	p.Done.Store(p.Stop - p.Start)
 	return nil
+}
+
+// The commit metadata of a reprocess group records its range.
+const rangePrefix = "newsflow-reprocess range="
+
+func formatRange(start, stop int64) string { return fmt.Sprintf("%s%d-%d", rangePrefix, start, stop) }
+
+func parseRange(meta string) ([2]int64, bool) {
+	var r [2]int64
+	if _, err := fmt.Sscanf(meta, rangePrefix+"%d-%d", &r[0], &r[1]); err != nil || r[1] < r[0] {
+		return r, false
+	}
+	return r, true
 }
 
 func line(w io.Writer, s Summary, took time.Duration) {
