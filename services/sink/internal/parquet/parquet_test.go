@@ -17,7 +17,7 @@ import (
 // JSON. Checked against values computed here, not against the writer.
 func TestColumns(t *testing.T) {
 	g := storetest.NewGen(3)
-	r := g.Record(10, "1.2.3", "news.enriched.v1", 4, 77)
+	r := g.Record(11, "1.2.3", "news.enriched.v1", 4, 77)
 	var buf bytes.Buffer
 	if err := (parquet.Format{}).Encode(&buf, [][]byte{files.Line(r)}); err != nil {
 		t.Fatal(err)
