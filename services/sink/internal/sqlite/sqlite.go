@@ -212,7 +212,7 @@ func (s *Store) write(ctx context.Context, recs []store.Record, isolate bool) (m
 		}
 		return nil
 	}
-	now := time.Now().UTC().Format(time.RFC3339Nano)
+	now := time.Now().UTC().Format(timeLayout)
 	var rejected map[string]error
 	for _, r := range store.Collapse(recs) {
 		c := store.ColumnsOf(r)
@@ -264,6 +264,10 @@ func (s *Store) write(ctx context.Context, recs []store.Record, isolate bool) (m
 	return rejected, nil
 }
 
+// timeLayout writes times in UTC with a fixed-width fraction, so that
+// ORDER BY on the text is chronological.
+const timeLayout = "2006-01-02T15:04:05.000000Z07:00"
+
 const (
 	entityCols  = 9
 	entityChunk = 64
@@ -288,7 +292,7 @@ func writeOne(ctx context.Context, up, del *sql.Stmt, c store.Columns, now strin
 	err := up.QueryRowContext(ctx, c.ID, c.URL, c.Title, c.SourceType, c.SourceName, c.SourceURI,
 		nullString(c.Published), nullString(c.PublishedPrecision), day(c.PublishedDay), day(c.PublishedMonth),
 		c.Language, c.LanguageConfidence, c.SentimentScore, c.SentimentLabel, c.SentimentConf,
-		c.EnrichmentVersion, c.VersionOrd, c.IngestedAt.Format(time.RFC3339Nano), c.EnrichedAt.Format(time.RFC3339Nano),
+		c.EnrichmentVersion, c.VersionOrd, c.IngestedAt.Format(timeLayout), c.EnrichedAt.Format(timeLayout),
 		c.Topic, c.Partition, c.Offset, string(c.Doc), now).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ents, nil // an older version or position: the stored row stays
