@@ -81,7 +81,9 @@ type Position struct {
 
 type positionKey struct{}
 
-func withPosition(ctx context.Context, p Position) context.Context {
+// WithPosition returns ctx carrying a message's Kafka position, as the
+// subscriber sets it; tools that build messages outside it use this.
+func WithPosition(ctx context.Context, p Position) context.Context {
 	return context.WithValue(ctx, positionKey{}, p)
 }
 

@@ -143,7 +143,7 @@ func (p *partition) consume(ctx context.Context) {
 // cancelled once the message is acknowledged or rejected.
 func (p *partition) deliver(ctx, msgCtx context.Context, msg *message.Message, pos Position) (context.CancelFunc, bool) {
 	mctx, cancel := context.WithCancel(msgCtx)
-	msg.SetContext(withPosition(mctx, pos))
+	msg.SetContext(WithPosition(mctx, pos))
 	select {
 	case p.sub.out <- msg:
 		return cancel, true

@@ -106,6 +106,7 @@ type Stage struct {
 	metrics *ops.ConsumerMetrics
 	srv     *ops.Server
 	running chan struct{}
+	limiter *logging.Limiter
 }
 
 // Handler processes one message. Return a deadletter.Permanent error for bad
@@ -126,7 +127,8 @@ func New(cfg Config, conn kafka.ConnConfig, handler Handler, observer kafka.Obse
 	}
 	pubCfg := cfg.Publisher
 	pubCfg.Conn = conn
-	pub, err := kafka.NewPublisher(pubCfg, logging.NewWatermill(log))
+	limiter := logging.NewLimiter(log, 10*time.Second)
+	pub, err := kafka.NewPublisher(pubCfg, logging.NewWatermillLimited(log, limiter))
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +137,7 @@ func New(cfg Config, conn kafka.ConnConfig, handler Handler, observer kafka.Obse
 		topics = append(topics, kafka.TopicSpec{Name: t, Partitions: cfg.Partitions})
 	}
 	return &Stage{cfg: cfg, conn: conn, log: log, handler: handler, observer: observer, onDeadLetter: onDeadLetter,
-		admin: admin, pub: pub, topics: topics, running: make(chan struct{})}, nil
+		admin: admin, pub: pub, topics: topics, running: make(chan struct{}), limiter: limiter}, nil
 }
 
 // Publisher is the stage's publisher, for handlers that produce output.
@@ -212,6 +214,7 @@ func (s *Stage) Run(ctx context.Context) error {
 	if s.metrics != nil {
 		go s.metrics.PollLag(ctx, s.admin, 10*time.Second)
 	}
+	go s.limiter.Run(ctx.Done())
 	go func() {
 		select {
 		case <-router.Running():
@@ -229,7 +232,7 @@ func (s *Stage) Run(ctx context.Context) error {
 
 func (s *Stage) build() (*message.Router, error) {
 	cfg := s.cfg
-	wlog := logging.NewWatermill(s.log)
+	wlog := logging.NewWatermillLimited(s.log, s.limiter)
 	observer, onDeadLetter := s.observer, s.onDeadLetter
 	if m := s.metrics; m != nil {
 		observer = multiObserver{m, s.observer}
@@ -257,6 +260,7 @@ func (s *Stage) build() (*message.Router, error) {
 		metrics.NewPrometheusMetricsBuilder(s.srv.Registry(), ops.Namespace, "").AddPrometheusRouterMetrics(router)
 		router.AddMiddleware(s.countOutcomes)
 	}
+	router.AddMiddleware(s.logFailures)
 	// Order matters: dead-lettering sits outside retry, so bad input is
 	// dead-lettered at once and transient errors are retried, then nacked
 	// and redelivered, never dead-lettered. Panics become permanent errors
@@ -270,7 +274,7 @@ func (s *Stage) build() (*message.Router, error) {
 			Multiplier:      2,
 			ShouldRetry:     func(p middleware.RetryParams) bool { return !deadletter.IsPermanent(p.Err) },
 			OnRetryHook: func(n int, delay time.Duration) {
-				s.log.Warn().Int("retry", n).Dur("delay", delay).Msg("handler failed, retrying")
+				s.limiter.Log(zerolog.WarnLevel, "handler failed, retrying", nil, map[string]any{"retry": n, "delay": delay.String()})
 			},
 		}.Middleware,
 		recoverPanics,
@@ -292,6 +296,23 @@ func (s *Stage) countOutcomes(h message.HandlerFunc) message.HandlerFunc {
 			s.metrics.Outcome("dead_lettered")
 		default:
 			s.metrics.Outcome("ok")
+		}
+		return out, err
+	}
+}
+
+// logFailures logs a message that will be redelivered, with where it sits
+// in Kafka, through the limiter: an outage writes a line per window with a
+// count, not one per message.
+func (s *Stage) logFailures(h message.HandlerFunc) message.HandlerFunc {
+	return func(msg *message.Message) ([]*message.Message, error) {
+		out, err := h(msg)
+		if err != nil {
+			pos, _ := kafka.PositionFromCtx(msg.Context())
+			s.limiter.Log(zerolog.ErrorLevel, "processing failed; the message will be redelivered", err, map[string]any{
+				"topic": pos.Topic, "partition": pos.Partition, "offset": pos.Offset,
+				"article_id": msg.Metadata.Get(article.HeaderArticleID),
+			})
 		}
 		return out, err
 	}
