@@ -86,9 +86,9 @@ func TestPipeline(t *testing.T) {
 
 	// Malformed messages from a producer that bypasses ingest.
 	bad := [][]byte{
-		[]byte(`{"schema_version":1,"id":`),  // truncated JSON
+		[]byte(`{"schema_version":1,"id":`), // truncated JSON
 		[]byte(`{"schema_version":1,"id":"0123456789abcdef0123456789abcdef","source":{"type":"x"},"ingested_at":"2026-01-01T00:00:00Z"}`), // no body
-		[]byte("{\"schema_version\":1,\"body\":\"\xff\xfe\"}"), // invalid UTF-8
+		[]byte("{\"schema_version\":1,\"body\":\"\xff\xfe\"}"),                                                                            // invalid UTF-8
 		[]byte(`{"schema_version":7,"id":"0123456789abcdef0123456789abcdef","source":{"type":"x"},"body":"b","ingested_at":"2026-01-01T00:00:00Z"}`),
 	}
 	s.publishRaw(article.RawTopic, bad...)

@@ -328,8 +328,10 @@ func (m multiObserver) each(f func(kafka.Observer)) {
 	}
 }
 
-func (m multiObserver) Assigned(t string, p []int) { m.each(func(o kafka.Observer) { o.Assigned(t, p) }) }
-func (m multiObserver) Revoked(t string, p []int)  { m.each(func(o kafka.Observer) { o.Revoked(t, p) }) }
+func (m multiObserver) Assigned(t string, p []int) {
+	m.each(func(o kafka.Observer) { o.Assigned(t, p) })
+}
+func (m multiObserver) Revoked(t string, p []int) { m.each(func(o kafka.Observer) { o.Revoked(t, p) }) }
 func (m multiObserver) Delivered(pos kafka.Position) {
 	m.each(func(o kafka.Observer) { o.Delivered(pos) })
 }
