@@ -22,30 +22,30 @@ import (
 
 // Row is one article. Column names match the SQL stores' articles table.
 type Row struct {
-	ID                   string     `parquet:"id"`
-	URL                  string     `parquet:"url"`
-	Title                string     `parquet:"title"`
-	SourceType           string     `parquet:"source_type,dict"`
-	SourceName           string     `parquet:"source_name,dict"`
-	SourceURI            string     `parquet:"source_uri"`
-	Published            *string    `parquet:"published,optional"`
-	PublishedPrecision   *string    `parquet:"published_precision,optional,dict"`
-	PublishedDay         *int32     `parquet:"published_day,optional,date"` // days since 1970-01-01
-	PublishedMonth       *int32     `parquet:"published_month,optional,date"`
-	Language             *string    `parquet:"language,optional,dict"`
-	LanguageConfidence   *float64   `parquet:"language_confidence,optional"`
-	SentimentScore       *float64   `parquet:"sentiment_score,optional"`
-	SentimentLabel       *string    `parquet:"sentiment_label,optional,dict"`
-	SentimentConfidence  *float64   `parquet:"sentiment_confidence,optional"`
-	EnrichmentVersion    string     `parquet:"enrichment_version,dict"`
-	EnrichmentVersionOrd int64      `parquet:"enrichment_version_ord"`
-	IngestedAt           time.Time  `parquet:"ingested_at,timestamp(microsecond)"`
-	EnrichedAt           time.Time  `parquet:"enriched_at,timestamp(microsecond)"`
-	KafkaTopic           string     `parquet:"kafka_topic,dict"`
-	KafkaPartition       int32      `parquet:"kafka_partition"`
-	KafkaOffset          int64      `parquet:"kafka_offset"`
-	Entities             []Entity   `parquet:"entities,list"`
-	Doc                  string     `parquet:"doc,json"`
+	ID                   string    `parquet:"id"`
+	URL                  string    `parquet:"url"`
+	Title                string    `parquet:"title"`
+	SourceType           string    `parquet:"source_type,dict"`
+	SourceName           string    `parquet:"source_name,dict"`
+	SourceURI            string    `parquet:"source_uri"`
+	Published            *string   `parquet:"published,optional"`
+	PublishedPrecision   *string   `parquet:"published_precision,optional,dict"`
+	PublishedDay         *int32    `parquet:"published_day,optional,date"` // days since 1970-01-01
+	PublishedMonth       *int32    `parquet:"published_month,optional,date"`
+	Language             *string   `parquet:"language,optional,dict"`
+	LanguageConfidence   *float64  `parquet:"language_confidence,optional"`
+	SentimentScore       *float64  `parquet:"sentiment_score,optional"`
+	SentimentLabel       *string   `parquet:"sentiment_label,optional,dict"`
+	SentimentConfidence  *float64  `parquet:"sentiment_confidence,optional"`
+	EnrichmentVersion    string    `parquet:"enrichment_version,dict"`
+	EnrichmentVersionOrd int64     `parquet:"enrichment_version_ord"`
+	IngestedAt           time.Time `parquet:"ingested_at,timestamp(microsecond)"`
+	EnrichedAt           time.Time `parquet:"enriched_at,timestamp(microsecond)"`
+	KafkaTopic           string    `parquet:"kafka_topic,dict"`
+	KafkaPartition       int32     `parquet:"kafka_partition"`
+	KafkaOffset          int64     `parquet:"kafka_offset"`
+	Entities             []Entity  `parquet:"entities,list"`
+	Doc                  string    `parquet:"doc,json"`
 }
 
 // Entity is one entity mention, as in the SQL stores' entities table.
