@@ -95,3 +95,11 @@ eval-dates:
 	@mkdir -p $(BIN)
 	cd services/enrich && $(GO) build -o ../../$(BIN)/enrich . && \
 		$(GO) run ./cmd/evaldates -bin $(abspath $(BIN))/enrich -dev testdata/datedev.tsv -timeml $(abspath $(TIMEML_DATA))
+
+# Sinks (issue 6): 100,000 synthetic enriched articles through the sink's
+# batcher into each store (PostgreSQL in a fresh schema of
+# NEWSFLOW_TEST_PG_DSN), reporting articles/s and batch write p50/p99.
+.PHONY: bench-sinks
+SINKBENCH_ARGS ?= -n 100000
+bench-sinks:
+	cd services/sink && nice -n 10 $(GO) run ./cmd/sinkbench $(SINKBENCH_ARGS)
