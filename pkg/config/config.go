@@ -95,9 +95,22 @@ func redact(name, value string) string {
 func RedactURLs(value string) string {
 	parts := strings.Split(value, ",")
 	for i, p := range parts {
-		if u, err := url.Parse(p); err == nil && u.User != nil {
+		if u, err := url.Parse(p); err == nil && u.Scheme != "" {
+			changed := false
 			if _, ok := u.User.Password(); ok {
 				u.User = url.UserPassword(u.User.Username(), "REDACTED")
+				changed = true
+			}
+			// postgres://host/db?password=... carries it as a parameter.
+			q := u.Query()
+			for k := range q {
+				if strings.EqualFold(k, "password") || strings.EqualFold(k, "sslpassword") {
+					q.Set(k, "REDACTED")
+					changed = true
+				}
+			}
+			if changed {
+				u.RawQuery = q.Encode()
 				parts[i] = u.String()
 				continue
 			}
