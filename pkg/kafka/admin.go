@@ -39,10 +39,31 @@ func (a *Admin) EnsureTopics(ctx context.Context, specs ...TopicSpec) error {
 	return EnsureTopics(ctx, a.conn, specs...)
 }
 
-// EnsureTopics creates the topics that do not exist yet.
+// EnsureTopics creates the topics that do not exist yet. It asks the
+// metadata first, so a client allowed to describe but not to create topics
+// works against topics an administrator made.
 func EnsureTopics(ctx context.Context, c *conn, specs ...TopicSpec) error {
+	names := make([]string, len(specs))
+	for i, s := range specs {
+		names[i] = s.Name
+	}
+	meta, err := c.client().Metadata(ctx, &kafkago.MetadataRequest{Topics: names})
+	if err != nil {
+		return fmt.Errorf("reading topic metadata: %w", err)
+	}
+	exists := map[string]bool{}
+	for _, t := range meta.Topics {
+		if t.Error == nil {
+			exists[t.Name] = true
+		} else if Fatal(t.Error) {
+			return fmt.Errorf("topic %s: %w", t.Name, t.Error)
+		}
+	}
 	req := &kafkago.CreateTopicsRequest{}
 	for _, s := range specs {
+		if exists[s.Name] {
+			continue
+		}
 		rf := s.ReplicationFactor
 		if rf == 0 {
 			rf = 1
@@ -52,6 +73,9 @@ func EnsureTopics(ctx context.Context, c *conn, specs ...TopicSpec) error {
 			tc.ConfigEntries = append(tc.ConfigEntries, kafkago.ConfigEntry{ConfigName: k, ConfigValue: v})
 		}
 		req.Topics = append(req.Topics, tc)
+	}
+	if len(req.Topics) == 0 {
+		return nil
 	}
 	resp, err := c.client().CreateTopics(ctx, req)
 	if err != nil {
@@ -74,6 +98,9 @@ func (a *Admin) WaitForBroker(ctx context.Context, onRetry func(error), specs ..
 		err := a.EnsureTopics(ctx, specs...)
 		if err == nil {
 			return nil
+		}
+		if Fatal(err) {
+			return err
 		}
 		if onRetry != nil {
 			onRetry(err)
@@ -314,6 +341,21 @@ func (a *Admin) OffsetsForTime(ctx context.Context, topic string, t time.Time) (
 		}
 	}
 	return out, nil
+}
+
+// Fatal reports whether err is one that retrying cannot fix: failed
+// authentication, or a missing permission. Services stop with it at once
+// instead of waiting for a broker that will never let them in.
+func Fatal(err error) bool {
+	for _, e := range []error{
+		kafkago.SASLAuthenticationFailed, kafkago.UnsupportedSASLMechanism, kafkago.IllegalSASLState,
+		kafkago.TopicAuthorizationFailed, kafkago.GroupAuthorizationFailed, kafkago.ClusterAuthorizationFailed,
+	} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // ErrGroupActive is returned when an operation needs an idle group.

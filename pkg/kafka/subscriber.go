@@ -163,6 +163,15 @@ type Subscriber struct {
 	subs      sync.WaitGroup
 	mu        sync.Mutex
 	closed    bool
+	fatal     error
+}
+
+// Err returns the error that ended a subscription for good (failed
+// authentication, a missing permission), if any: its channel was closed.
+func (s *Subscriber) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fatal
 }
 
 // NewSubscriber builds a Subscriber. It does not connect until Subscribe.
@@ -275,6 +284,13 @@ func (sub *subscription) run(ctx context.Context, cg *kafkago.ConsumerGroup) {
 		gen, err := cg.Next(ctx)
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, kafkago.ErrGroupClosed) {
+				return
+			}
+			if Fatal(err) {
+				sub.logger.Error("Consumer group refused us; giving up", err, nil)
+				sub.s.mu.Lock()
+				sub.s.fatal = fmt.Errorf("consumer group %s on %s: %w", sub.s.cfg.ConsumerGroup, sub.topic, err)
+				sub.s.mu.Unlock()
 				return
 			}
 			sub.logger.Error("Consumer group generation failed, retrying", err, watermill.LogFields{"backoff": bo.peek().String()})

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/components/metrics"
@@ -107,6 +108,20 @@ type Stage struct {
 	srv     *ops.Server
 	running chan struct{}
 	limiter *logging.Limiter
+	sub     *kafka.Subscriber
+
+	fatalOnce sync.Once
+	fatal     error
+	stop      context.CancelFunc
+}
+
+// fail stops the stage with an error retrying cannot fix.
+func (s *Stage) fail(err error) {
+	s.fatalOnce.Do(func() {
+		s.fatal = err
+		s.log.Error().Err(err).Msg("stopping: this error will not go away by retrying")
+		s.stop()
+	})
 }
 
 // Handler processes one message. Return a deadletter.Permanent error for bad
@@ -206,6 +221,8 @@ func (s *Stage) Run(ctx context.Context) error {
 		}
 		return err
 	}
+	ctx, s.stop = context.WithCancel(ctx)
+	defer s.stop()
 	router, err := s.build()
 	if err != nil {
 		_ = s.pub.Close()
@@ -224,6 +241,12 @@ func (s *Stage) Run(ctx context.Context) error {
 	}()
 	runErr := router.Run(ctx)
 	closeErr := s.pub.Close()
+	if err := s.sub.Err(); err != nil {
+		return err
+	}
+	if s.fatal != nil {
+		return s.fatal
+	}
 	if runErr != nil {
 		return fmt.Errorf("router: %w", runErr)
 	}
@@ -252,6 +275,8 @@ func (s *Stage) build() (*message.Router, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.sub = sub
+	// A subscription refused for good closes its channel; stop then too.
 	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: cfg.CloseTimeout}, wlog)
 	if err != nil {
 		return nil, err
@@ -272,7 +297,9 @@ func (s *Stage) build() (*message.Router, error) {
 			InitialInterval: cfg.RetryInitial,
 			MaxInterval:     cfg.RetryMaxPause,
 			Multiplier:      2,
-			ShouldRetry:     func(p middleware.RetryParams) bool { return !deadletter.IsPermanent(p.Err) },
+			ShouldRetry: func(p middleware.RetryParams) bool {
+				return !deadletter.IsPermanent(p.Err) && !kafka.Fatal(p.Err)
+			},
 			OnRetryHook: func(n int, delay time.Duration) {
 				s.limiter.Log(zerolog.WarnLevel, "handler failed, retrying", nil, map[string]any{"retry": n, "delay": delay.String()})
 			},
@@ -307,6 +334,10 @@ func (s *Stage) countOutcomes(h message.HandlerFunc) message.HandlerFunc {
 func (s *Stage) logFailures(h message.HandlerFunc) message.HandlerFunc {
 	return func(msg *message.Message) ([]*message.Message, error) {
 		out, err := h(msg)
+		if kafka.Fatal(err) {
+			s.fail(err)
+			return out, err
+		}
 		if err != nil {
 			pos, _ := kafka.PositionFromCtx(msg.Context())
 			s.limiter.Log(zerolog.ErrorLevel, "processing failed; the message will be redelivered", err, map[string]any{
