@@ -2,7 +2,7 @@
 # `make test` runs every test this machine can run.
 SHELL := /bin/bash
 GO ?= go
-MODULES := pkg services/ingest services/enrich services/sink cmd/newsflow
+MODULES := pkg services/ingest services/enrich services/sink cmd/newsflow e2e
 BIN := bin
 
 .PHONY: all build test vet lint bench run fmt clean tools

@@ -81,8 +81,10 @@ func (p *Proc) Exited() (bool, error) {
 	}
 }
 
-// Start starts a broker in dir/kafka and returns the stack around it.
-func Start(dir, bin string, cfg broker.Config) (*Stack, error) {
+// Start starts a broker in dir/kafka and returns the stack around it. The
+// stack's own admin client connects as conn says, with the broker's address
+// filled in (for a broker that wants TLS and credentials).
+func Start(dir, bin string, cfg broker.Config, conn ...kafka.ConnConfig) (*Stack, error) {
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
 	}
@@ -94,13 +96,17 @@ func Start(dir, bin string, cfg broker.Config) (*Stack, error) {
 		return nil, err
 	}
 	cfg.Addr = b.Addr() // restarts keep the port
-	conn := kafka.ConnConfig{Brokers: b.Brokers()}
-	admin, err := kafka.NewAdmin(conn)
+	c := kafka.ConnConfig{}
+	if len(conn) > 0 {
+		c = conn[0]
+	}
+	c.Brokers = b.Brokers()
+	admin, err := kafka.NewAdmin(c)
 	if err != nil {
 		b.Close()
 		return nil, err
 	}
-	return &Stack{Dir: dir, Bin: bin, Broker: b, Admin: admin, Conn: conn, brokerCfg: cfg, procs: map[string]*Proc{}}, nil
+	return &Stack{Dir: dir, Bin: bin, Broker: b, Admin: admin, Conn: c, brokerCfg: cfg, procs: map[string]*Proc{}}, nil
 }
 
 // RestartBroker closes the broker and starts it again on the same port and
@@ -151,7 +157,13 @@ func (s *Stack) command(bin string, args ...string) *exec.Cmd {
 // StartService runs a service binary under a name (several enrich workers
 // need distinct names).
 func (s *Stack) StartService(name, bin string, args ...string) (*Proc, error) {
+	return s.StartServiceEnv(name, bin, nil, args...)
+}
+
+// StartServiceEnv is StartService with extra environment for this process.
+func (s *Stack) StartServiceEnv(name, bin string, env []string, args ...string) (*Proc, error) {
 	cmd := s.command(bin, args...)
+	cmd.Env = append(cmd.Env, env...)
 	log := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
@@ -234,7 +246,13 @@ func (s *Stack) Ingest(args ...string) (string, error) { return s.Run("ingest", 
 // Run runs a binary (a service's subcommand or the newsflow CLI) to
 // completion and returns its standard output.
 func (s *Stack) Run(bin string, args ...string) (string, error) {
+	return s.RunEnv(bin, nil, args...)
+}
+
+// RunEnv is Run with extra environment.
+func (s *Stack) RunEnv(bin string, env []string, args ...string) (string, error) {
 	cmd := s.command(bin, args...)
+	cmd.Env = append(cmd.Env, env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
