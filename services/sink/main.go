@@ -153,7 +153,9 @@ func migrateTargets(ctx context.Context, targets []target.Target, o target.OpenO
 		if err := s.Close(); err != nil {
 			return fmt.Errorf("target %s: %w", t, err)
 		}
-		fmt.Fprintf(stdout, "%s: schema up to date\n", t)
+		if _, err := fmt.Fprintf(stdout, "%s: schema up to date\n", t); err != nil {
+			return err
+		}
 	}
 	return nil
 }

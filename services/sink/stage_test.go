@@ -35,12 +35,11 @@ import (
 
 // env is an embedded broker for one test.
 type env struct {
-	t      *testing.T
-	b      *broker.Broker
-	admin  *kafka.Admin
-	pub    *kafka.Publisher
-	logs   *syncBuffer
-	offset map[string]int // published per id, for expectations
+	t     *testing.T
+	b     *broker.Broker
+	admin *kafka.Admin
+	pub   *kafka.Publisher
+	logs  *syncBuffer
 }
 
 func newEnv(t *testing.T) *env {

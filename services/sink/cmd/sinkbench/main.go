@@ -61,12 +61,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(d)
+		defer func() { _ = os.RemoveAll(d) }()
 		*dir = d
 	}
-	fmt.Fprintf(stdout, "generating %d articles (%d body words) over %d partitions...\n", *n, *words, *parts)
+	say(stdout, "generating %d articles (%d body words) over %d partitions...\n", *n, *words, *parts)
 	load := storetest.NewLoad(1, *n, *parts, *words)
-	fmt.Fprintf(stdout, "%d articles, %.1f MB of messages (%.0f bytes each)\n", load.N, float64(load.Bytes)/1e6, float64(load.Bytes)/float64(load.N))
+	say(stdout, "%d articles, %.1f MB of messages (%.0f bytes each)\n", load.N, float64(load.Bytes)/1e6, float64(load.Bytes)/float64(load.N))
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
@@ -93,7 +93,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		fmt.Fprintf(stdout, "%-9s %s\n", name, res)
+		say(stdout, "%-9s %s\n", name, res)
 	}
 	return nil
 }
@@ -116,7 +116,7 @@ func open(ctx context.Context, name, dir string) (st store.Store, cleanup func()
 	switch name {
 	case "sqlite":
 		path := filepath.Join(dir, "bench.db")
-		os.Remove(path)
+		_ = os.Remove(path)
 		spec = "sqlite:" + path
 	case "postgres":
 		t := &tb{}
@@ -134,11 +134,11 @@ func open(ctx context.Context, name, dir string) (st store.Store, cleanup func()
 		}
 	case "jsonl", "parquet":
 		out := filepath.Join(dir, name)
-		os.RemoveAll(out)
+		_ = os.RemoveAll(out)
 		spec = name + ":" + out
 	case "jsonl-gz":
 		out := filepath.Join(dir, name)
-		os.RemoveAll(out)
+		_ = os.RemoveAll(out)
 		spec = "jsonl:" + out + "?gzip=true"
 	default:
 		return nil, cleanup, fmt.Errorf("unknown store %q", name)
@@ -154,3 +154,6 @@ func open(ctx context.Context, name, dir string) (st store.Store, cleanup func()
 	}
 	return st, cleanup, nil
 }
+
+// say writes a line of the report; a failing stdout is not worth stopping for.
+func say(w io.Writer, format string, args ...any) { _, _ = fmt.Fprintf(w, format, args...) }

@@ -247,7 +247,7 @@ func (s *Store) Write(ctx context.Context, recs []store.Record) error {
 				}
 			case i+1 < len(segs) || (op != nil && r.Offset < op.first):
 				// Between parts: a part of its own, bounded by the next one.
-				next := int64(-1)
+				var next int64
 				if i+1 < len(segs) {
 					next = segs[i+1].first
 				} else {
@@ -497,7 +497,7 @@ func (s *Store) writeFile(path string, lines [][]byte) error {
 	if err != nil {
 		return fmt.Errorf("%w: files: %w", store.ErrUnavailable, err)
 	}
-	defer os.Remove(tmp.Name())
+	defer func() { _ = os.Remove(tmp.Name()) }()
 	w := bufio.NewWriterSize(tmp, 1<<20)
 	if err := s.opt.Format.Encode(w, lines); err != nil {
 		tmp.Close()
@@ -722,12 +722,9 @@ func (s *Store) recoverFile(path string) error {
 	if len(parts) != 3 || !strings.HasPrefix(parts[1], "date=") {
 		return nil
 	}
-	name := strings.TrimSuffix(parts[2], ".jsonl")
-	pstr, fstr, ok := strings.Cut(strings.TrimPrefix(name, "p"), "-")
-	p, err1 := strconv.Atoi(pstr)
-	first, err2 := strconv.ParseInt(fstr, 10, 64)
-	if !ok || err1 != nil || err2 != nil {
-		return nil
+	p, first, ok := parseStagingName(parts[2])
+	if !ok {
+		return nil // not a staging file of ours
 	}
 	k := key{parts[0], strings.TrimPrefix(parts[1], "date="), p}
 	idx, err := s.index(k.topic, k.date)
@@ -769,6 +766,14 @@ func (s *Store) recoverFile(path string) error {
 	s.open[k] = op
 	op.f = f
 	return nil
+}
+
+// parseStagingName reads p<partition>-<first>.jsonl.
+func parseStagingName(name string) (part int, first int64, ok bool) {
+	pstr, fstr, found := strings.Cut(strings.TrimPrefix(strings.TrimSuffix(name, ".jsonl"), "p"), "-")
+	p, err1 := strconv.Atoi(pstr)
+	f, err2 := strconv.ParseInt(fstr, 10, 64)
+	return p, f, found && err1 == nil && err2 == nil
 }
 
 func readLines(path string) ([][]byte, error) {

@@ -58,7 +58,7 @@ func (f Format) Decode(file *os.File) ([][]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		defer zr.Close()
+		defer func() { _ = zr.Close() }()
 		r = zr
 	}
 	data, err := io.ReadAll(r)

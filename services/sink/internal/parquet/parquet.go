@@ -172,7 +172,7 @@ func ReadFile(f *os.File) ([]Row, error) {
 		return nil, err
 	}
 	r := goparquet.NewGenericReader[Row](pf)
-	defer r.Close()
+	defer func() { _ = r.Close() }()
 	rows := make([]Row, r.NumRows())
 	n := 0
 	for n < len(rows) {

@@ -176,7 +176,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return classify("migrating", err)
 	}
-	defer tx.Rollback(ctx)
+	defer func() { _ = tx.Rollback(ctx) }()
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.newsflow.schema_migrations'))`); err != nil {
 		return classify("locking for migration", err)
 	}
@@ -299,7 +299,7 @@ func (s *Store) inTx(ctx context.Context, f func(pgx.Tx) error) error {
 	if err != nil {
 		return classify("begin", err)
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }() // a no-op after Commit
 	if err := f(tx); err != nil {
 		return err
 	}

@@ -63,7 +63,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	// the pragmas and avoids busy errors.
 	db.SetMaxOpenConns(1)
 	if err := migrate(ctx, db, cfg.NoMigrate); err != nil {
-		db.Close()
+		_ = db.Close()
 		return nil, fmt.Errorf("sqlite %s: %w", path, err)
 	}
 	return &Store{db: db, path: path}, nil
@@ -184,17 +184,17 @@ func (s *Store) write(ctx context.Context, recs []store.Record, isolate bool) (m
 	if err != nil {
 		return nil, classify("preparing upsert", err)
 	}
-	defer up.Close()
+	defer func() { _ = up.Close() }()
 	del, err := tx.PrepareContext(ctx, `DELETE FROM entities WHERE article_id = ?`)
 	if err != nil {
 		return nil, classify("preparing entity delete", err)
 	}
-	defer del.Close()
+	defer func() { _ = del.Close() }()
 	ins, err := tx.PrepareContext(ctx, insertEntities(entityChunk))
 	if err != nil {
 		return nil, classify("preparing entity insert", err)
 	}
-	defer ins.Close()
+	defer func() { _ = ins.Close() }()
 	// Entity rows go in chunks of entityChunk rows per statement; in
 	// isolation mode each record's rows go in at once, under its savepoint.
 	var ents []any

@@ -36,7 +36,7 @@ func PostgresSchema(t testing.TB) (dsn, schema string) {
 	if err != nil {
 		t.Fatalf("PostgreSQL is not reachable at NEWSFLOW_TEST_PG_DSN (default %s): %v; scripts/ensure-postgres.sh starts the local server", DefaultPostgresDSN, err)
 	}
-	defer conn.Close(context.Background())
+	defer func() { _ = conn.Close(context.Background()) }()
 	schema = fmt.Sprintf("sinktest_%d_%d", os.Getpid(), time.Now().UnixNano())
 	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize()); err != nil {
 		t.Fatal(err)
@@ -49,7 +49,7 @@ func PostgresSchema(t testing.TB) (dsn, schema string) {
 			t.Errorf("dropping schema %s: %v", schema, err)
 			return
 		}
-		defer conn.Close(ctx)
+		defer func() { _ = conn.Close(ctx) }()
 		if _, err := conn.Exec(ctx, "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
 			t.Errorf("dropping schema %s: %v", schema, err)
 		}

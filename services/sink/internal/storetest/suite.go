@@ -69,7 +69,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 	t.Run("insert", func(t *testing.T) {
 		h := newHarness(t)
 		s := h.Open(t)
-		defer s.Close()
+		defer closeStore(t, s)
 		g := NewGen(1)
 		var recs []store.Record
 		for i := range 20 {
@@ -83,7 +83,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 	t.Run("upsert newer version", func(t *testing.T) {
 		h := newHarness(t)
 		s := h.Open(t)
-		defer s.Close()
+		defer closeStore(t, s)
 		g := NewGen(2)
 		old := g.Record(0, "1.0.0", topic, 0, 5)
 		newer := g.Record(0, "1.1.0", topic, 0, 9)
@@ -102,7 +102,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 	t.Run("version rule", func(t *testing.T) {
 		h := newHarness(t)
 		s := h.Open(t)
-		defer s.Close()
+		defer closeStore(t, s)
 		g := NewGen(3)
 		v2 := g.Record(0, "2.0.0", topic, 1, 100)
 		older := g.Record(0, "1.9.9", topic, 1, 200)         // older version at a later offset
@@ -127,7 +127,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 	t.Run("duplicates in a batch", func(t *testing.T) {
 		h := newHarness(t)
 		s := h.Open(t)
-		defer s.Close()
+		defer closeStore(t, s)
 		g := NewGen(4)
 		a1 := g.Record(1, "1.0.0", topic, 0, 1)
 		a3 := g.Record(1, "1.0.0", topic, 0, 3)
@@ -172,7 +172,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 			t.Fatal(err)
 		}
 		s = h.Open(t)
-		defer s.Close()
+		defer closeStore(t, s)
 		for b := range chunks(recs, 13) {
 			write(t, s, b)
 		}
@@ -197,7 +197,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 			t.Fatalf("a second Close failed: %v", err)
 		}
 		s = h.Open(t)
-		defer s.Close()
+		defer closeStore(t, s)
 		// Restarted from an older committed offset: the last ten again.
 		write(t, s, recs[20:45])
 		write(t, s, recs[45:])
@@ -261,4 +261,11 @@ func clip(s string) string {
 		return s[:2000] + "..."
 	}
 	return s
+}
+
+func closeStore(t *testing.T, s store.Store) {
+	t.Helper()
+	if err := s.Close(); err != nil {
+		t.Errorf("closing the store: %v", err)
+	}
 }
