@@ -134,7 +134,9 @@ func (c *common) connect(ctx context.Context, log zerolog.Logger) (*publish.Kafk
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	kp, err := kafka.NewPublisher(kafka.PublisherConfig{Conn: c.conn, Compression: c.compression, BatchSize: c.chunk}, logging.NewWatermill(log))
+	// Batches stay under Kafka's default max.message.bytes (1 MiB): a
+	// bigger produce batch is refused whole by the broker.
+	kp, err := kafka.NewPublisher(kafka.PublisherConfig{Conn: c.conn, Compression: c.compression, BatchSize: c.chunk, BatchBytes: 1_000_000}, logging.NewWatermill(log))
 	if err != nil {
 		return nil, nil, nil, err
 	}
