@@ -55,6 +55,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	return fmt.Errorf("unknown benchmark %q: want bulk or feeds", args[0])
 }
 
+// say writes a line of the report; a closed stdout is not worth failing on.
+func say(w io.Writer, format string, a ...any) { _, _ = fmt.Fprintf(w, format, a...) }
+
 // env is the embedded broker and a scratch folder.
 type env struct {
 	dir    string
@@ -169,13 +172,13 @@ func topicIDs(ctx context.Context, addr, topic string) (map[string]int, int, err
 		for off := o.First; off < o.End; off++ {
 			m, err := r.ReadMessage(ctx)
 			if err != nil {
-				r.Close()
+				_ = r.Close()
 				return nil, 0, err
 			}
 			ids[string(m.Key)]++
 			total++
 		}
-		r.Close()
+		_ = r.Close()
 	}
 	return ids, total, nil
 }
@@ -201,7 +204,7 @@ func runBulk(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "bulk: %d articles, %.1f MB of JSON Lines (%.0f bytes per line), broker on disk at %s\n",
+	say(out, "bulk: %d articles, %.1f MB of JSON Lines (%.0f bytes per line), broker on disk at %s\n",
 		*n, float64(bytes)/1e6, float64(bytes)/float64(*n), e.broker.Addr())
 	ingestArgs := append([]string{"files", "-topic", "bench-bulk", "-progress", "never", "-workers", strconv.Itoa(*workers)}, strings.Fields(*extra)...)
 	self0 := selfCPU()
@@ -221,7 +224,7 @@ func runBulk(ctx context.Context, args []string, out io.Writer) error {
 	if total != *n || len(ids) != *n {
 		return fmt.Errorf("topic holds %d messages, %d distinct ids; want %d", total, len(ids), *n)
 	}
-	fmt.Fprintf(out, "bulk: %d articles in %s = %.0f articles/s, %.1f MB/s; ingest CPU %s (%.0f%% of one core), embedded broker CPU %s; all %d read back from the topic\n",
+	say(out, "bulk: %d articles in %s = %.0f articles/s, %.1f MB/s; ingest CPU %s (%.0f%% of one core), embedded broker CPU %s; all %d read back from the topic\n",
 		*n, wall.Round(time.Millisecond), float64(*n)/wall.Seconds(), float64(bytes)/1e6/wall.Seconds(), cpu.Round(time.Millisecond),
 		100*cpu.Seconds()/wall.Seconds(), brokerCPU.Round(time.Millisecond), total)
 	return nil
@@ -419,7 +422,7 @@ func runFeeds(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}()
 	defer close(farm.stopCh)
-	fmt.Fprintf(out, "feeds: %d feeds on %d local servers, %s interval, %.0f%% of feeds get a new item per interval, conditional GET %v\n",
+	say(out, "feeds: %d feeds on %d local servers, %s interval, %.0f%% of feeds get a new item per interval, conditional GET %v\n",
 		*n, *hosts, *interval, *share*100, *etag)
 
 	args2 := []string{"feeds", "-feeds", list, "-interval", interval.String(), "-state", filepath.Join(e.dir, "state.db"),
@@ -445,7 +448,7 @@ func runFeeds(ctx context.Context, args []string, out io.Writer) error {
 			}
 			now := time.Now()
 			hits, cond, full, added := farm.counts()
-			fmt.Fprintf(out, "  %s interval %d: ingest CPU %s over %s = %.1f%% of one core (requests so far %d: %d answered 304, %d full; %d items added)\n",
+			say(out, "  %s interval %d: ingest CPU %s over %s = %.1f%% of one core (requests so far %d: %d answered 304, %d full; %d items added)\n",
 				label, k, (c - prev).Round(time.Millisecond), now.Sub(prevT).Round(time.Millisecond), 100*(c-prev).Seconds()/now.Sub(prevT).Seconds(), hits, cond, full, added)
 			prev, prevT = c, now
 		}
@@ -454,7 +457,7 @@ func runFeeds(ctx context.Context, args []string, out io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("ingest: %w\n%s", err, e.logTail())
 		}
-		fmt.Fprintf(out, "  %s total: CPU %s over %s = %.1f%% of one core (wait4 rusage)\n", label, cpu.Round(time.Millisecond), wall.Round(time.Millisecond), 100*cpu.Seconds()/wall.Seconds())
+		say(out, "  %s total: CPU %s over %s = %.1f%% of one core (wait4 rusage)\n", label, cpu.Round(time.Millisecond), wall.Round(time.Millisecond), 100*cpu.Seconds()/wall.Seconds())
 		return nil
 	}
 	if err := runFor("run 1", *first); err != nil {
@@ -464,8 +467,8 @@ func runFeeds(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "  after run 1: %d messages, %d distinct articles\n", totalBefore, len(idsBefore))
-	fmt.Fprintln(out, "  restarting ingest on the same state file")
+	say(out, "  after run 1: %d messages, %d distinct articles\n", totalBefore, len(idsBefore))
+	say(out, "  restarting ingest on the same state file\n")
 	if err := runFor("run 2", *second); err != nil {
 		return err
 	}
@@ -480,7 +483,7 @@ func runFeeds(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 	_, _, _, added := farm.counts()
-	fmt.Fprintf(out, "feeds: %d messages, %d distinct articles, %d duplicate publications; feeds carried %d items in all (%d at start + %d added)\n",
+	say(out, "feeds: %d messages, %d distinct articles, %d duplicate publications; feeds carried %d items in all (%d at start + %d added)\n",
 		total, len(ids), dups, int64(*n*20)+added, *n*20, added)
 	if dups > 0 {
 		return fmt.Errorf("%d duplicate publications", dups)
