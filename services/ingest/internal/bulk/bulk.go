@@ -357,12 +357,7 @@ func process(ctx context.Context, b *batch, now time.Time, pub Publisher) {
 			b.refusals = append(b.refusals, Refusal{Where: it.Where, Reason: article.Reason(it.Err), Err: it.Err})
 			continue
 		}
-		msg, err := publish.Message(it.Article)
-		if err != nil {
-			b.refusals = append(b.refusals, Refusal{Where: it.Where, Reason: article.Reason(err), Err: err})
-			continue
-		}
-		msgs = append(msgs, msg)
+		msgs = append(msgs, publish.Encoded(it.Article, it.Data))
 	}
 	if err := ctx.Err(); err != nil {
 		b.err = err

@@ -24,6 +24,7 @@ import (
 // Item is one article read from a file, or the reason it was refused.
 type Item struct {
 	Article *article.Raw
+	Data    []byte // the article encoded for the wire
 	Where   string // file, or file:line
 	Err     error  // why the item was refused; Article is nil then
 }
@@ -339,8 +340,9 @@ func finish(a *article.Raw, where string) Item {
 	if err := a.Validate(); err != nil {
 		return Item{Where: where, Err: err}
 	}
-	if _, err := article.Encode(a); err != nil {
+	data, err := article.Encode(a)
+	if err != nil {
 		return Item{Where: where, Err: err}
 	}
-	return Item{Article: a, Where: where}
+	return Item{Article: a, Data: data, Where: where}
 }

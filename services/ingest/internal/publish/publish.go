@@ -64,9 +64,14 @@ func Message(a *article.Raw) (*message.Message, error) {
 	if err != nil {
 		return nil, err
 	}
+	return Encoded(a, data), nil
+}
+
+// Encoded is Message for an article already encoded as data.
+func Encoded(a *article.Raw, data []byte) *message.Message {
 	msg := message.NewMessage(watermill.NewUUID(), data)
 	msg.Metadata = a.Headers()
-	return msg, nil
+	return msg
 }
 
 // Publish encodes and publishes articles, returning once all are
