@@ -52,8 +52,13 @@ func FuzzNormaliseDate(f *testing.F) {
 	for _, s := range []string{"2020-09", "Mon, 14 Sep 2020 15:00:00 GMT", "1600095600", "2020-09-14 15:00:00"} {
 		f.Add(s)
 	}
+	f.Add("2020-09-14T15:00:00.123+02:00")
 	f.Fuzz(func(t *testing.T, s string) {
 		v, _, err := NormaliseDate(s)
+		// What the contract parser reads, NormaliseDate reads the same way.
+		if iso, _, isoErr := ParseDate(s); isoErr == nil && (err != nil || iso != v) {
+			t.Fatalf("ParseDate(%q) = %q but NormaliseDate gives %q, %v", s, iso, v, err)
+		}
 		if err != nil {
 			return
 		}
