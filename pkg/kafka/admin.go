@@ -102,6 +102,11 @@ func (a *Admin) WaitForBroker(ctx context.Context, onRetry func(error), specs ..
 		if Fatal(err) {
 			return err
 		}
+		// kafka-go's transport reports a refused login as a hang-up; ask
+		// the dialer, which says why.
+		if aerr := a.CheckAuth(ctx); Fatal(aerr) {
+			return aerr
+		}
 		if onRetry != nil {
 			onRetry(err)
 		}
@@ -431,4 +436,22 @@ func (a *Admin) ReadRange(ctx context.Context, topic string, partition int, from
 			return nil
 		}
 	}
+}
+
+// CheckAuth connects to a broker with the dialer, which authenticates, and
+// reports a failed authentication as such (kafka-go's transport only sees
+// the broker hang up).
+func (a *Admin) CheckAuth(ctx context.Context) error {
+	var last error
+	for _, b := range a.conn.brokers {
+		c, err := a.conn.dialer.DialContext(ctx, "tcp", b)
+		if err == nil {
+			return c.Close()
+		}
+		last = err
+		if Fatal(err) {
+			return fmt.Errorf("connecting to %s: %w", b, err)
+		}
+	}
+	return last
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/pkg/kafka"
 	"github.com/newsflow/newsflow/pkg/logging"
+	"github.com/newsflow/newsflow/pkg/ops"
 	"github.com/newsflow/newsflow/pkg/stage"
 	"github.com/newsflow/newsflow/services/sink/internal/batch"
 	"github.com/newsflow/newsflow/services/sink/internal/handler"
@@ -75,6 +76,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.StringVar(&logCfg.Level, "log-level", "info", "log level: trace, debug, info, warn, error")
 	fs.StringVar(&logCfg.Format, "log-format", "auto", "log format: json, console, or auto (console on a terminal)")
 	printConfig := fs.Bool("print-config", false, "print the effective configuration (secrets redacted) and exit")
+	var httpAddr string
+	ops.RegisterFlags(fs, &httpAddr, ":9103")
+	stuckAfter := fs.Duration("stuck-after", 5*time.Minute, "a partition with lag and no progress for this long fails /healthz")
 	if err := config.Parse(fs, args, getenv); err != nil {
 		return err
 	}
@@ -100,6 +104,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(parsed) == 0 && len(errs) == 0 {
 		errs = append(errs, errors.New("to: at least one target is required"))
 	}
+	errs = append(errs, conn.Validate())
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
@@ -113,15 +118,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrateTargets(ctx, parsed, openOpts, stdout)
 	}
 
+	srv := ops.NewServer(httpAddr, log)
+	bm, err := ops.NewBatchMetrics(srv.Registry())
+	if err != nil {
+		return err
+	}
+	if _, err := srv.Listen(); err != nil {
+		return err
+	}
 	var wg sync.WaitGroup
 	errc := make(chan error, len(parsed))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	srvDone := make(chan error, 1)
+	go func() { srvDone <- srv.Run(ctx) }()
+	defer func() { cancel(); <-srvDone }()
+	tops := targetOps{srv: srv, batches: bm, stuckAfter: *stuckAfter}
 	for _, t := range parsed {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := runTarget(ctx, t, openOpts, st, conn, bc, *groupPrefix, log); err != nil {
+			if err := runTarget(ctx, t, openOpts, st, conn, bc, *groupPrefix, tops, log); err != nil {
 				errc <- fmt.Errorf("target %s: %w", t, err)
 				cancel() // one failing target stops the process; restarts are the supervisor's job
 			}
@@ -182,8 +199,16 @@ func openStore(ctx context.Context, t target.Target, o target.OpenOptions, log z
 	}
 }
 
-func runTarget(ctx context.Context, t target.Target, o target.OpenOptions, st stage.Config, conn kafka.ConnConfig, bc batch.Config, groupPrefix string, log zerolog.Logger) error {
+// targetOps is what each target registers its metrics and checks on.
+type targetOps struct {
+	srv        *ops.Server
+	batches    *ops.BatchMetrics
+	stuckAfter time.Duration
+}
+
+func runTarget(ctx context.Context, t target.Target, o target.OpenOptions, st stage.Config, conn kafka.ConnConfig, bc batch.Config, groupPrefix string, tops targetOps, log zerolog.Logger) error {
 	log = log.With().Str("target", t.Name).Logger()
+	tops.srv.Ready("store-"+t.Name, func(context.Context) error { return errors.New("not open yet") })
 	s, err := openStore(ctx, t, o, log)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -205,14 +230,28 @@ func runTarget(ctx context.Context, t target.Target, o target.OpenOptions, st st
 	if t.Kind != target.Postgres {
 		bc.Writers = 1 // SQLite and the file stores write one batch at a time anyway
 	}
-	b := batch.New(s, bc, flushLogger(log))
+	if p, ok := s.(store.Pinger); ok {
+		tops.srv.Ready("store-"+t.Name, p.Ping)
+	} else {
+		tops.srv.Ready("store-"+t.Name, func(context.Context) error { return nil })
+	}
+	logFlush := flushLogger(log)
+	b := batch.New(s, bc, func(stats batch.Stats) {
+		tops.batches.Observe(t.Name, stats.Records, stats.Written, stats.Duration, stats.Err)
+		logFlush(stats)
+	})
 	defer b.Close()
 	st.Name = "sink-" + t.Name
 	st.Group = groupPrefix + t.Name
-	stg, err := stage.New(st, conn, handler.New(b), nil, nil, log)
+	var processed func(time.Time)
+	stg, err := stage.New(st, conn, handler.New(b, func(at time.Time) { processed(at) }), nil, nil, log)
 	if err != nil {
 		return err
 	}
+	if err := stg.Instrument(tops.srv, tops.stuckAfter); err != nil {
+		return err
+	}
+	processed = stg.Metrics().Processed
 	log.Info().Str("group", st.Group).Str("in", st.Topic).Str("store", t.Describe()).Msg("sink target starting")
 	err = stg.Run(ctx)
 	log.Info().Msg("sink target stopped")

@@ -5,6 +5,7 @@ package handler
 
 import (
 	"errors"
+	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
@@ -15,8 +16,9 @@ import (
 	"github.com/newsflow/newsflow/services/sink/internal/store"
 )
 
-// New returns the handler for one store's batcher.
-func New(b *batch.Batcher) func(msg *message.Message) error {
+// New returns the handler for one store's batcher. processed, when set,
+// hears of each stored article's ingest time.
+func New(b *batch.Batcher, processed func(ingestedAt time.Time)) func(msg *message.Message) error {
 	return func(msg *message.Message) error {
 		a, err := article.DecodeEnriched(msg.Payload)
 		if err != nil {
@@ -41,6 +43,9 @@ func New(b *batch.Batcher) func(msg *message.Message) error {
 		var rej *store.RejectError
 		if errors.As(err, &rej) {
 			return deadletter.Permanent("store_rejected", err)
+		}
+		if err == nil && processed != nil {
+			processed(a.IngestedAt)
 		}
 		return err
 	}

@@ -109,6 +109,9 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 func (s *Store) Schema() string { return s.schema }
 
 // Close closes the pool.
+// Ping checks that the database answers, for readiness probes.
+func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
+
 func (s *Store) Close() error {
 	s.pool.Close()
 	return nil

@@ -75,6 +75,9 @@ func (s *Store) DB() *sql.DB { return s.db }
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 
+// Ping checks that the database file answers, for readiness probes.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
 func migrate(ctx context.Context, db *sql.DB, noMigrate bool) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("creating schema_migrations: %w", err)

@@ -34,6 +34,11 @@ type Store interface {
 	Close() error
 }
 
+// Pinger is a store that can tell whether it is reachable.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
 // ErrUnavailable marks a store that cannot be reached right now: the batch
 // is retried, never dead-lettered.
 var ErrUnavailable = errors.New("store unavailable")
