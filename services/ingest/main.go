@@ -192,6 +192,9 @@ func runFiles(ctx context.Context, args []string, getenv func(string) string, st
 		log.Info().Int("files", rep.Files).Int64("published", rep.Published).Int64("refused", rep.RefusedTotal()).Msg("ingest finished")
 	}
 	if err != nil {
+		if ctx.Err() != nil {
+			err = errors.New("interrupted")
+		}
 		if cfg.Checkpoint != "" {
 			return fmt.Errorf("%w; the checkpoint %s holds what was published: run the same command again to resume", err, cfg.Checkpoint)
 		}

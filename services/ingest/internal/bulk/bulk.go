@@ -112,6 +112,7 @@ type batch struct {
 	last      bool // the file's final batch
 	bytes     int64
 
+	skipped   bool // read but left unpublished by an interrupt
 	published int64
 	refusals  []Refusal
 	err       error
@@ -162,8 +163,14 @@ func Run(ctx context.Context, cfg Config, paths []string, pub Publisher, log zer
 		total += info.Size() - e.Offset
 	}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	// On an interrupt (ctx ends) the reader stops, and the batches already
+	// read are still published and recorded, so the checkpoint is exact.
+	// On a failure everything stops at once.
+	readCtx, stopReading := context.WithCancel(ctx)
+	defer stopReading()
+	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopRun()
+	cancel := func() { stopRun(); stopReading() }
 	work := make(chan *batch, cfg.Workers)
 	order := make(chan *batch, cfg.Workers*2)
 	var readErr error
@@ -172,17 +179,18 @@ func Run(ctx context.Context, cfg Config, paths []string, pub Publisher, log zer
 		defer close(work)
 		defer close(order)
 		for _, in := range inputs {
-			if err := readFile(ctx, in.path, in.entry, cfg.Batch, func(b *batch) bool {
+			if err := readFile(readCtx, in.path, in.entry, cfg.Batch, func(b *batch) bool {
 				select {
 				case order <- b:
-				case <-ctx.Done():
+				case <-readCtx.Done():
 					return false
 				}
 				select {
 				case work <- b:
 					return true
-				case <-ctx.Done():
-					b.err = ctx.Err()
+				case <-readCtx.Done():
+					// Interrupted: the last batch in order, never published.
+					b.skipped = true
 					close(b.done)
 					return false
 				}
@@ -199,8 +207,8 @@ func Run(ctx context.Context, cfg Config, paths []string, pub Publisher, log zer
 	for range cfg.Workers {
 		wg.Go(func() {
 			for b := range work {
-				process(ctx, b, cfg.Now(), pub)
-				if b.err != nil && ctx.Err() == nil {
+				process(runCtx, b, cfg.Now(), pub)
+				if b.err != nil && runCtx.Err() == nil {
 					causeOnce.Do(func() {
 						cause = fmt.Errorf("publishing %s from line %d: %w", b.path, b.firstLine, b.err)
 					})
@@ -220,8 +228,8 @@ func Run(ctx context.Context, cfg Config, paths []string, pub Publisher, log zer
 	lastSave := time.Now()
 	for b := range order {
 		<-b.done
-		if runErr != nil {
-			continue // draining after a failure
+		if runErr != nil || b.skipped {
+			continue // draining after a failure, or the interrupt's cut
 		}
 		if b.err != nil {
 			runErr = fmt.Errorf("publishing %s from line %d: %w", b.path, b.firstLine, b.err)
