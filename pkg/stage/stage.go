@@ -184,7 +184,7 @@ func (s *Stage) Instrument(srv *ops.Server, stuckAfter time.Duration) error {
 		return nil
 	}
 	srv.Ready("kafka", kafkaReady)
-	srv.Ready("consuming", func(context.Context) error {
+	srv.Ready("consuming-"+s.cfg.Name, func(context.Context) error {
 		select {
 		case <-s.running:
 			return nil
@@ -192,7 +192,7 @@ func (s *Stage) Instrument(srv *ops.Server, stuckAfter time.Duration) error {
 			return errors.New("not consuming yet")
 		}
 	})
-	srv.Live("consumer", func(ctx context.Context) error {
+	srv.Live("consumer-"+s.cfg.Name, func(ctx context.Context) error {
 		err := m.Stuck()
 		if err == nil {
 			return nil
