@@ -1,8 +1,11 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/services/enrich/internal/date"
@@ -20,13 +23,21 @@ type taggerConfig struct {
 	entityFallback string
 	// sentimentSentences keeps per-sentence sentiment scores in the output.
 	sentimentSentences bool
+	// only names the taggers to run; "none" runs none (pass-through, for
+	// measuring the transport and the sinks alone).
+	only []string
 }
+
+// taggerNames are the taggers in the order they run.
+var taggerNames = []string{"language", "date", "entities", "sentiment"}
 
 func addTaggerFlags(fs *flag.FlagSet) *taggerConfig {
 	cfg := &taggerConfig{languages: language.DefaultLanguages}
 	config.ListVar(fs, &cfg.languages, "languages", "ISO 639-1 codes the language detector chooses from")
 	fs.StringVar(&cfg.entityFallback, "entity-fallback", entities.Fallback, "entity model for languages without their own (empty: none)")
 	fs.BoolVar(&cfg.sentimentSentences, "sentiment-sentences", true, "keep per-sentence sentiment scores (non-zero ones) in the output")
+	cfg.only = taggerNames
+	config.ListVar(fs, &cfg.only, "taggers", "taggers to run, of language, date, entities, sentiment; none for pass-through")
 	return cfg
 }
 
@@ -40,23 +51,43 @@ func versionOption(v string) []pipeline.Option {
 // newPipeline builds the taggers in the order they run: language first, since
 // the others use its result.
 func newPipeline(cfg taggerConfig, opts ...pipeline.Option) (*pipeline.Pipeline, error) {
-	lang, err := language.New(cfg.languages)
-	if err != nil {
-		return nil, fmt.Errorf("language tagger: %w", err)
+	run := map[string]bool{}
+	for _, n := range cfg.only {
+		if n == "none" {
+			continue
+		}
+		if !slices.Contains(taggerNames, n) {
+			return nil, fmt.Errorf("taggers: unknown tagger %q (want %s or none)", n, strings.Join(taggerNames, ", "))
+		}
+		run[n] = true
 	}
-	taggers := []pipeline.Tagger{
-		lang,
-		date.New(),
+	if (run["entities"] || run["sentiment"]) && !run["language"] {
+		return nil, errors.New("taggers: entities and sentiment need language")
 	}
-	ents, err := entities.New(entities.Config{Fallback: cfg.entityFallback})
-	if err != nil {
-		return nil, fmt.Errorf("entity tagger: %w", err)
+	var taggers []pipeline.Tagger
+	if run["language"] {
+		lang, err := language.New(cfg.languages)
+		if err != nil {
+			return nil, fmt.Errorf("language tagger: %w", err)
+		}
+		taggers = append(taggers, lang)
 	}
-	taggers = append(taggers, ents)
-	sent, err := sentiment.New(sentiment.Config{Sentences: cfg.sentimentSentences})
-	if err != nil {
-		return nil, fmt.Errorf("sentiment tagger: %w", err)
+	if run["date"] {
+		taggers = append(taggers, date.New())
 	}
-	taggers = append(taggers, sent)
+	if run["entities"] {
+		ents, err := entities.New(entities.Config{Fallback: cfg.entityFallback})
+		if err != nil {
+			return nil, fmt.Errorf("entity tagger: %w", err)
+		}
+		taggers = append(taggers, ents)
+	}
+	if run["sentiment"] {
+		sent, err := sentiment.New(sentiment.Config{Sentences: cfg.sentimentSentences})
+		if err != nil {
+			return nil, fmt.Errorf("sentiment tagger: %w", err)
+		}
+		taggers = append(taggers, sent)
+	}
 	return pipeline.New(taggers, opts...)
 }
