@@ -103,3 +103,13 @@ eval-dates:
 SINKBENCH_ARGS ?= -n 100000
 bench-sinks:
 	cd services/sink && nice -n 10 $(GO) run ./cmd/sinkbench $(SINKBENCH_ARGS)
+
+# Ingest (issue 7): bulk JSON Lines into Kafka (200,000 articles of ~3 KB)
+# and 1000 feeds on a 60 s interval across a restart (about 5 minutes per
+# feeds run), each through bin/ingest against an embedded broker on disk.
+.PHONY: bench-ingest
+bench-ingest: build
+	cd services/ingest && $(GO) build -o ../../$(BIN)/ingestbench ./cmd/ingestbench
+	nice -n 10 $(BIN)/ingestbench bulk -n 200000
+	nice -n 10 $(BIN)/ingestbench feeds
+	nice -n 10 $(BIN)/ingestbench feeds -etag=false
