@@ -5,7 +5,7 @@ GO ?= go
 MODULES := pkg services/ingest services/enrich services/sink cmd/newsflow e2e
 BIN := bin
 
-.PHONY: all build test vet lint bench run fmt clean tools
+.PHONY: all build test test-chaos vet lint bench run fmt clean tools
 GOLANGCI_VERSION := v2.15.0
 TOOLS := $(CURDIR)/bin/tools
 
@@ -30,6 +30,11 @@ PKGS := $(addsuffix /...,$(addprefix ./,$(MODULES)))
 # longer under `make fuzz`.
 test: build
 	$(GO) test -count=1 -timeout 15m $(PKGS)
+
+# Fault injection: six scenarios of 50,000 articles each through the three
+# services as processes (NEWSFLOW_CHAOS_ARTICLES, _SEED, _SCENARIOS tune it).
+test-chaos: build
+	cd e2e && NEWSFLOW_CHAOS_REPORT=$(CURDIR)/var/chaos-report.md $(GO) test -tags chaos -run TestChaos -count=1 -timeout 3h -v . 2>&1 | grep -vE '"level":"(info|debug)"'
 
 vet:
 	$(GO) vet $(PKGS)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,17 +48,22 @@ func Build(dir string) error {
 
 // Stack is a broker and the service processes running against it.
 type Stack struct {
-	Dir    string // working directory of the stack
-	Bin    string // directory of the service binaries
-	Broker *broker.Broker
+	Dir    string         // working directory of the stack
+	Bin    string         // directory of the service binaries
+	Broker *broker.Broker // the in-process broker; nil when it runs as a process
 	Admin  *kafka.Admin
 	Conn   kafka.ConnConfig
 	Env    []string // extra environment for every service
 
-	brokerCfg broker.Config
-	mu        sync.Mutex
-	procs     map[string]*Proc
+	brokerCfg  broker.Config
+	brokerAddr string
+	brokerProc *Proc // the broker process, when it runs as one
+	mu         sync.Mutex
+	procs      map[string]*Proc
 }
+
+// Addr is the broker's address.
+func (s *Stack) Addr() string { return s.brokerAddr }
 
 // Proc is a running service.
 type Proc struct {
@@ -106,12 +112,97 @@ func Start(dir, bin string, cfg broker.Config, conn ...kafka.ConnConfig) (*Stack
 		b.Close()
 		return nil, err
 	}
-	return &Stack{Dir: dir, Bin: bin, Broker: b, Admin: admin, Conn: c, brokerCfg: cfg, procs: map[string]*Proc{}}, nil
+	return &Stack{Dir: dir, Bin: bin, Broker: b, Admin: admin, Conn: c, brokerCfg: cfg, brokerAddr: b.Addr(), procs: map[string]*Proc{}}, nil
 }
 
-// RestartBroker closes the broker and starts it again on the same port and
-// data directory, after pause.
+// StartBrokerProcess starts the stack with the embedded broker running as
+// its own process (bin/newsflow broker) with synchronous writes, so it can
+// be killed with SIGKILL and restarted on the same data directory.
+func StartBrokerProcess(dir, bin string) (*Stack, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := l.Addr().String()
+	l.Close()
+	s := &Stack{Dir: dir, Bin: bin, brokerAddr: addr, Conn: kafka.ConnConfig{Brokers: []string{addr}}, procs: map[string]*Proc{}}
+	s.brokerCfg = broker.Config{Addr: addr, DataDir: filepath.Join(dir, "kafka"), SyncWrites: true}
+	if err := s.startBrokerProcess(); err != nil {
+		return nil, err
+	}
+	if s.Admin, err = kafka.NewAdmin(s.Conn); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.Admin.WaitForBroker(ctx, nil); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Stack) startBrokerProcess() error {
+	cmd := exec.Command(filepath.Join(s.Bin, "newsflow"), "broker", "-broker-addr", s.brokerCfg.Addr,
+		"-broker-data", s.brokerCfg.DataDir, "-broker-sync-writes", "-log-format", "json")
+	log := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting the broker: %w", err)
+	}
+	p := &Proc{Name: "broker", Cmd: cmd, log: log, done: make(chan error, 1)}
+	go func() { p.done <- cmd.Wait() }()
+	s.brokerProc = p
+	// Wait until it listens.
+	for range 100 {
+		if c, err := net.DialTimeout("tcp", s.brokerCfg.Addr, 100*time.Millisecond); err == nil {
+			c.Close()
+			return nil
+		}
+		if done, err := p.Exited(); done {
+			return fmt.Errorf("the broker exited: %v\n%s", err, log.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return errors.New("the broker did not start listening")
+}
+
+// KillBroker kills the broker process with SIGKILL: no clean shutdown, no
+// final flush.
+func (s *Stack) KillBroker() error {
+	if s.brokerProc == nil {
+		return errors.New("the broker does not run as a process")
+	}
+	_ = s.brokerProc.Cmd.Process.Kill()
+	err := <-s.brokerProc.done
+	s.brokerProc.done <- err
+	return nil
+}
+
+// KillBrokerGracefully stops the broker process with SIGTERM.
+func (s *Stack) KillBrokerGracefully() error {
+	if s.brokerProc == nil {
+		return errors.New("the broker does not run as a process")
+	}
+	_ = s.brokerProc.Cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-s.brokerProc.done:
+		s.brokerProc.done <- err
+		return nil
+	case <-time.After(30 * time.Second):
+		return errors.New("the broker did not stop within 30 s of SIGTERM")
+	}
+}
+
+// StartBroker starts the broker process again on the same port and data.
+func (s *Stack) StartBroker() error { return s.startBrokerProcess() }
+
+// RestartBroker closes the in-process broker and starts it again on the
+// same port and data directory, after pause.
 func (s *Stack) RestartBroker(pause time.Duration) error {
+	if s.Broker == nil {
+		return errors.New("the broker runs as a process: use KillBroker and StartBroker")
+	}
 	s.Broker.Close()
 	time.Sleep(pause)
 	b, err := broker.Start(s.brokerCfg)
@@ -125,7 +216,15 @@ func (s *Stack) RestartBroker(pause time.Duration) error {
 // Close stops every process and the broker.
 func (s *Stack) Close() {
 	s.StopAll(45 * time.Second)
-	s.Broker.Close()
+	if s.Broker != nil {
+		s.Broker.Close()
+	}
+	if s.brokerProc != nil {
+		if done, _ := s.brokerProc.Exited(); !done {
+			_ = s.brokerProc.Cmd.Process.Signal(syscall.SIGTERM)
+			<-s.brokerProc.done
+		}
+	}
 }
 
 // Logs returns the tail of every process log, for failure reports.
@@ -150,7 +249,7 @@ func (s *Stack) Logs(n int) string {
 
 func (s *Stack) command(bin string, args ...string) *exec.Cmd {
 	cmd := exec.Command(filepath.Join(s.Bin, bin), args...)
-	cmd.Env = append(append(os.Environ(), "NEWSFLOW_KAFKA_BROKERS="+s.Broker.Addr(), "NEWSFLOW_LOG_FORMAT=json", "NEWSFLOW_HTTP_ADDR=127.0.0.1:0"), s.Env...)
+	cmd.Env = append(append(os.Environ(), "NEWSFLOW_KAFKA_BROKERS="+s.brokerAddr, "NEWSFLOW_LOG_FORMAT=json", "NEWSFLOW_HTTP_ADDR=127.0.0.1:0"), s.Env...)
 	return cmd
 }
 
@@ -341,8 +440,13 @@ func (s *Stack) WaitCaughtUp(ctx context.Context, min map[string]int64, groups m
 }
 
 // Publish publishes payloads to a topic as a third-party producer would,
-// keyed by the given keys (or bad-<n>).
+// keyed bad-<n>.
 func (s *Stack) Publish(topic string, payloads ...[]byte) error {
+	return s.PublishKeyed(topic, "bad-", payloads...)
+}
+
+// PublishKeyed publishes payloads keyed prefix<n>.
+func (s *Stack) PublishKeyed(topic, prefix string, payloads ...[]byte) error {
 	pub, err := kafka.NewPublisher(kafka.PublisherConfig{Conn: s.Conn}, watermill.NopLogger{})
 	if err != nil {
 		return err
@@ -351,7 +455,7 @@ func (s *Stack) Publish(topic string, payloads ...[]byte) error {
 	msgs := make([]*message.Message, len(payloads))
 	for i, p := range payloads {
 		msgs[i] = message.NewMessage(watermill.NewUUID(), p)
-		msgs[i].Metadata.Set(article.HeaderArticleID, fmt.Sprintf("bad-%d", i))
+		msgs[i].Metadata.Set(article.HeaderArticleID, fmt.Sprintf("%s%d", prefix, i))
 	}
 	return pub.Publish(topic, msgs...)
 }
