@@ -178,13 +178,22 @@ func TestRunStopsOnCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	write(t, filepath.Join(dir, "x.jsonl"), `{"body":"One."}`+"\n")
-	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
-	defer cancel()
-	if err := w.Run(ctx); err != nil {
-		t.Fatal(err)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, DoneDir, "x.jsonl")); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("file not ingested by Run")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	if _, err := os.Stat(filepath.Join(dir, DoneDir, "x.jsonl")); err != nil {
-		t.Fatal("file not ingested by Run")
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 	if _, err := New(Config{Dir: filepath.Join(dir, "missing")}, &fakePub{}, zerolog.Nop()); err == nil {
 		t.Fatal("watching a missing folder")
