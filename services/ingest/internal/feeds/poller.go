@@ -92,6 +92,12 @@ type Poller struct {
 	sem    chan struct{}
 	feeds  []*follow
 	stats  stats
+
+	// claimed holds the ids a poll is checking and publishing right now:
+	// another feed carrying the same article skips it meanwhile, so two
+	// feeds polled at once cannot both find it unseen and both publish it.
+	claimMu sync.Mutex
+	claimed map[string]bool
 }
 
 // follow is one feed and what the poller knows of it.
@@ -147,7 +153,7 @@ func New(ctx context.Context, cfg Config, client *fetch.Client, store *state.Sto
 	if err != nil {
 		return nil, err
 	}
-	p := &Poller{cfg: cfg, client: client, store: store, pub: pub, log: log, sem: make(chan struct{}, cfg.Workers)}
+	p := &Poller{cfg: cfg, client: client, store: store, pub: pub, log: log, sem: make(chan struct{}, cfg.Workers), claimed: map[string]bool{}}
 	for _, f := range cfg.Feeds {
 		if cfg.FullText {
 			f.FullText = true
@@ -393,10 +399,10 @@ func (p *Poller) fetchAndPublish(ctx context.Context, f *follow) Result {
 			candidates = append(candidates, a)
 		}
 	}
-	ids := make([]string, len(candidates))
-	for i, a := range candidates {
-		ids[i] = a.ID
-	}
+	// Claim before asking the seen-set: a claim released by another poll
+	// comes after its ids were marked, so they read as seen here.
+	ids := p.claim(candidates)
+	defer p.release(ids)
 	unseen, err := p.store.Unseen(ctx, ids, now)
 	if err != nil {
 		return Result{Err: err}
@@ -454,6 +460,28 @@ func (p *Poller) fetchAndPublish(ctx context.Context, f *follow) Result {
 		f.mu.Unlock()
 	}
 	return res
+}
+
+// claim takes the ids of articles no other poll holds and returns them.
+func (p *Poller) claim(arts []*article.Raw) []string {
+	p.claimMu.Lock()
+	defer p.claimMu.Unlock()
+	ids := make([]string, 0, len(arts))
+	for _, a := range arts {
+		if !p.claimed[a.ID] {
+			p.claimed[a.ID] = true
+			ids = append(ids, a.ID)
+		}
+	}
+	return ids
+}
+
+func (p *Poller) release(ids []string) {
+	p.claimMu.Lock()
+	defer p.claimMu.Unlock()
+	for _, id := range ids {
+		delete(p.claimed, id)
+	}
 }
 
 // fullText fetches an article's page and puts its main text in; on failure
