@@ -322,21 +322,62 @@ func (c *chaos) deadLettered() int {
 	return len(keys)
 }
 
-// recovered records how long after fixedAt the sink's group made progress.
-func (c *chaos) recovered(fixedAt time.Time, progress func() float64) {
-	before := progress()
+// recovered records how long after fixedAt the pipeline flowed again on
+// every partition: each partition of the enrich and sink groups that had
+// work waiting when the fault ended has committed past where it stood.
+func (c *chaos) recovered(fixedAt time.Time, _ func() float64) {
+	groups := map[string]string{article.EnrichGroup: article.RawTopic, c.group: article.EnrichedTopic}
+	type key struct {
+		group string
+		part  int
+	}
+	read := func() (map[key]harnessLag, bool) {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		out := map[key]harnessLag{}
+		for g, topic := range groups {
+			lags, err := c.s.Admin.Lag(ctx, g, topic)
+			if err != nil {
+				return nil, false
+			}
+			for _, l := range lags {
+				out[key{g, l.Partition}] = harnessLag{committed: l.Committed, lag: l.Lag}
+			}
+		}
+		return out, true
+	}
 	deadline := fixedAt.Add(5 * time.Minute)
+	var start map[key]harnessLag
+	for start == nil && time.Now().Before(deadline) {
+		if m, ok := read(); ok {
+			start = m
+		} else {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
 	for time.Now().Before(deadline) {
-		if p := progress(); p > before || p >= 1 {
-			c.mu.Lock()
-			c.recoveries = append(c.recoveries, time.Since(fixedAt))
-			c.mu.Unlock()
-			return
+		now, ok := read()
+		if ok {
+			flowing := true
+			for k, was := range start {
+				cur := now[k]
+				if was.lag > 0 && cur.lag > 0 && cur.committed <= was.committed {
+					flowing = false
+				}
+			}
+			if flowing {
+				c.mu.Lock()
+				c.recoveries = append(c.recoveries, time.Since(fixedAt))
+				c.mu.Unlock()
+				return
+			}
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	c.t.Errorf("no progress within 5 minutes of the fault ending")
+	c.t.Errorf("the pipeline did not flow again within 5 minutes of the fault ending")
 }
+
+type harnessLag struct{ committed, lag int64 }
 
 func (c *chaos) sleep(lo, hi time.Duration) {
 	time.Sleep(lo + time.Duration(c.rng.Int64N(int64(hi-lo))))
