@@ -66,7 +66,7 @@ func get(rawURL string, timeout time.Duration) (int, string, error) {
 	if err != nil {
 		return 0, "", err
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	if err := conn.SetDeadline(time.Now().Add(timeout)); err != nil {
 		return 0, "", err
 	}

@@ -78,7 +78,7 @@ func run(args []string, stdout io.Writer) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "image\tbinary\tcompressed\tuncompressed\tlayers (compressed)\t")
+	_, _ = fmt.Fprintln(tw, "image\tbinary\tcompressed\tuncompressed\tlayers (compressed)\t")
 	for _, im := range Images {
 		img, err := Build(im, rootfs, *bin)
 		if err != nil {
@@ -99,7 +99,7 @@ func run(args []string, stdout io.Writer) error {
 			}
 			layers += mib(l)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", im.Name, mib(fi.Size()), mib(s.Compressed), mib(s.Uncompressed), layers)
+		_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", im.Name, mib(fi.Size()), mib(s.Compressed), mib(s.Uncompressed), layers)
 		if *out != "" {
 			ref, err := name.ParseReference(fmt.Sprintf(*tag, im.Name))
 			if err != nil {
