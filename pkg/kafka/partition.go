@@ -31,6 +31,15 @@ type partition struct {
 	draining bool
 
 	acks sync.WaitGroup // awaitAck goroutines
+
+	// Watchdog state: where the reader is, when it last fetched, and how to
+	// make it start over.
+	fetchMu      sync.Mutex
+	position     int64 // next offset to fetch; -1 before the first fetch
+	lastFetch    time.Time
+	cancelFetch  context.CancelFunc
+	restarts     int
+	restartedPos int64
 }
 
 type inflight struct {
@@ -41,16 +50,51 @@ type inflight struct {
 
 func newPartition(sub *subscription, id int, start int64) *partition {
 	return &partition{
-		sub:      sub,
-		id:       id,
-		start:    start,
-		logger:   sub.logger.With(watermill.LogFields{"partition": id}),
-		window:   make(chan struct{}, sub.s.cfg.MaxInFlight),
-		keys:     map[string]int{},
-		released: make(chan struct{}, 1),
-		next:     -1,
-		last:     -1,
+		sub:       sub,
+		id:        id,
+		start:     start,
+		logger:    sub.logger.With(watermill.LogFields{"partition": id}),
+		window:    make(chan struct{}, sub.s.cfg.MaxInFlight),
+		keys:      map[string]int{},
+		released:  make(chan struct{}, 1),
+		next:      -1,
+		last:      -1,
+		position:  -1,
+		lastFetch: time.Now(),
 	}
+}
+
+// stalled reports how many messages wait past the reader's position and how
+// long the reader has fetched nothing.
+func (p *partition) stalled(o Offsets) (lag int64, idle time.Duration) {
+	p.fetchMu.Lock()
+	defer p.fetchMu.Unlock()
+	pos := p.position
+	switch {
+	case pos >= 0:
+	case p.start == kafkago.FirstOffset:
+		pos = o.First
+	case p.start == kafkago.LastOffset:
+		pos = o.End
+	default:
+		pos = p.start
+	}
+	return o.End - pos, time.Since(p.lastFetch)
+}
+
+// restartReader makes consume replace its reader, and reports whether the
+// previous replacement (if any) had fetched anything since.
+func (p *partition) restartReader() (previousRecovered bool) {
+	p.fetchMu.Lock()
+	defer p.fetchMu.Unlock()
+	previousRecovered = p.restarts == 0 || p.position != p.restartedPos
+	p.restarts++
+	p.restartedPos = p.position
+	p.lastFetch = time.Now() // the new reader gets its own StallTimeout
+	if p.cancelFetch != nil {
+		p.cancelFetch()
+	}
+	return previousRecovered
 }
 
 // consume fetches and delivers until ctx ends, then drains: it waits up to
@@ -58,25 +102,8 @@ func newPartition(sub *subscription, id int, start int64) *partition {
 // be committed, and then cancels their contexts.
 func (p *partition) consume(ctx context.Context) {
 	cfg := &p.sub.s.cfg
-	conn := p.sub.s.conn
-	reader := kafkago.NewReader(kafkago.ReaderConfig{
-		Brokers:               conn.brokers,
-		Dialer:                conn.dialer,
-		Topic:                 p.sub.topic,
-		Partition:             p.id,
-		MinBytes:              cfg.MinBytes,
-		MaxBytes:              cfg.MaxBytes,
-		MaxWait:               cfg.MaxWait,
-		QueueCapacity:         cfg.QueueCapacity,
-		ReadBackoffMin:        cfg.RetryBackoffMin,
-		ReadBackoffMax:        cfg.RetryBackoffMax,
-		OffsetOutOfRangeError: true,
-	})
-	defer reader.Close()
-	start := p.start
-	if err := reader.SetOffset(start); err != nil {
-		p.logger.Error("Setting the start offset failed", err, watermill.LogFields{"offset": start})
-	}
+	reader := p.newReader(p.start)
+	defer func() { reader.Close() }()
 
 	// Message contexts outlive ctx by the drain, so a handler finishing its
 	// work during shutdown is not cut off.
@@ -90,15 +117,30 @@ func (p *partition) consume(ctx context.Context) {
 		case <-ctx.Done():
 			continue
 		}
-		km, err := reader.FetchMessage(ctx)
+		fctx, cancel := context.WithCancel(ctx)
+		p.fetchMu.Lock()
+		p.cancelFetch = cancel
+		p.fetchMu.Unlock()
+		km, err := reader.FetchMessage(fctx)
+		cancel()
 		if err != nil {
 			<-p.window
 			if ctx.Err() != nil {
 				continue
 			}
+			if fctx.Err() != nil {
+				// The watchdog gave up on this reader: start a new one
+				// where it stood.
+				reader.Close()
+				reader = p.newReader(p.resumeAt())
+				continue
+			}
 			p.fetchError(ctx, reader, err, &bo)
 			continue
 		}
+		p.fetchMu.Lock()
+		p.position, p.lastFetch = km.Offset+1, time.Now()
+		p.fetchMu.Unlock()
 		bo.reset()
 		key := string(km.Key)
 		if !p.waitForKey(ctx, key) {
@@ -137,6 +179,41 @@ func (p *partition) consume(ctx context.Context) {
 	// No goroutine may send on the subscription's channel once we return:
 	// it closes after the last partition is done.
 	p.acks.Wait()
+}
+
+// newReader makes a reader of this partition starting at offset (an offset,
+// or kafka-go's FirstOffset/LastOffset).
+func (p *partition) newReader(offset int64) *kafkago.Reader {
+	cfg := &p.sub.s.cfg
+	conn := p.sub.s.conn
+	r := kafkago.NewReader(kafkago.ReaderConfig{
+		Brokers:               conn.brokers,
+		Dialer:                conn.dialer,
+		Topic:                 p.sub.topic,
+		Partition:             p.id,
+		MinBytes:              cfg.MinBytes,
+		MaxBytes:              cfg.MaxBytes,
+		MaxWait:               cfg.MaxWait,
+		QueueCapacity:         cfg.QueueCapacity,
+		ReadBackoffMin:        cfg.RetryBackoffMin,
+		ReadBackoffMax:        cfg.RetryBackoffMax,
+		OffsetOutOfRangeError: true,
+	})
+	if err := r.SetOffset(offset); err != nil {
+		p.logger.Error("Setting the start offset failed", err, watermill.LogFields{"offset": offset})
+	}
+	return r
+}
+
+// resumeAt is where a replacement reader starts: after the last message
+// fetched, or where the partition started.
+func (p *partition) resumeAt() int64 {
+	p.fetchMu.Lock()
+	defer p.fetchMu.Unlock()
+	if p.position >= 0 {
+		return p.position
+	}
+	return p.start
 }
 
 // deliver hands msg to the subscription's channel, with a context that is

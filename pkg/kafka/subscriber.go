@@ -67,6 +67,12 @@ type SubscriberConfig struct {
 	// Observer, when set, hears about assignments, deliveries and commits
 	// (metrics and health hang off it).
 	Observer Observer
+
+	// StallTimeout: a partition whose reader has fetched nothing for this
+	// long while the partition holds unread messages gets a new reader
+	// (the watchdog checks every StallTimeout/4). 0 means 60 s; negative
+	// turns the watchdog off.
+	StallTimeout time.Duration
 }
 
 // Observer hears about a subscriber's progress. Calls come from the
@@ -77,6 +83,10 @@ type Observer interface {
 	Delivered(pos Position)
 	Committed(topic string, partition int, offset int64)
 	FetchError(topic string, partition int, err error)
+	// Stalled reports a reader that stopped fetching while its partition
+	// held unread messages; it is replaced. recovered is false when the
+	// replacement is stalled too.
+	Stalled(topic string, partition int, lag int64, recovered bool)
 }
 
 func (c *SubscriberConfig) setDefaults() {
@@ -127,6 +137,9 @@ func (c *SubscriberConfig) setDefaults() {
 	}
 	if c.RetryBackoffMax == 0 {
 		c.RetryBackoffMax = 5 * time.Second
+	}
+	if c.StallTimeout == 0 {
+		c.StallTimeout = 60 * time.Second
 	}
 }
 
@@ -329,6 +342,12 @@ func (sub *subscription) runGeneration(ctx context.Context, gen *kafkago.Generat
 			p.consume(mergeDone(gctx, ctx))
 		})
 	}
+	if cfg.StallTimeout > 0 && len(parts) > 0 {
+		gen.Start(func(gctx context.Context) {
+			sub.watch(mergeDone(gctx, ctx), parts)
+			<-gctx.Done() // returning early would end the generation
+		})
+	}
 	finished := make(chan struct{})
 	gen.Start(func(gctx context.Context) {
 		defer close(finished)
@@ -376,6 +395,41 @@ func (sub *subscription) commit(gen *kafkago.Generation, parts []*partition) {
 			p.markCommitted(off)
 			if sub.s.cfg.Observer != nil {
 				sub.s.cfg.Observer.Committed(sub.topic, p.id, off)
+			}
+		}
+	}
+}
+
+// watch is the stuck-reader watchdog: it compares each partition's fetch
+// position with the end of the partition, and a partition that has messages
+// waiting but has fetched nothing for StallTimeout gets a new reader.
+func (sub *subscription) watch(ctx context.Context, parts []*partition) {
+	timeout := sub.s.cfg.StallTimeout
+	t := time.NewTicker(max(timeout/4, 10*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		qctx, cancel := context.WithTimeout(ctx, timeout/2)
+		offs, err := (&Admin{conn: sub.s.conn}).TopicOffsets(qctx, sub.topic)
+		cancel()
+		if err != nil {
+			continue // the broker is unreachable: not a stuck reader
+		}
+		for _, p := range parts {
+			lag, idle := p.stalled(offs[p.id])
+			if lag <= 0 || idle < timeout {
+				continue
+			}
+			recovered := p.restartReader()
+			sub.logger.Error("Partition reader stalled with messages waiting; replaced it", nil, watermill.LogFields{
+				"partition": p.id, "lag": lag, "idle": idle.String(), "earlier_replacement_recovered": recovered,
+			})
+			if sub.s.cfg.Observer != nil {
+				sub.s.cfg.Observer.Stalled(sub.topic, p.id, lag, recovered)
 			}
 		}
 	}

@@ -27,6 +27,7 @@ type ConsumerMetrics struct {
 	outcomes    *prometheus.CounterVec
 	deadLetters *prometheus.CounterVec
 	lag         *prometheus.GaugeVec
+	stalls      *prometheus.CounterVec
 
 	newestIngest atomic.Int64 // unix nanos of the newest ingested_at processed
 
@@ -38,6 +39,7 @@ type ConsumerMetrics struct {
 }
 
 type partState struct {
+	stalled    bool // the watchdog's replacement reader fetched nothing either
 	committed  int64
 	movedAt    time.Time
 	lag        int64
@@ -65,6 +67,8 @@ func NewConsumerMetrics(reg prometheus.Registerer, stage, group, topic string, s
 			Help: "Messages sent to a dead-letter topic, by reason.", ConstLabels: labels}, []string{"topic", "reason"}),
 		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: Namespace, Name: "consumer_lag",
 			Help: "Messages between the group's committed offset and the end of the partition.", ConstLabels: labels}, []string{"group", "topic", "partition"}),
+		stalls: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "consumer_reader_restarts_total",
+			Help: "Partition readers replaced by the watchdog after fetching nothing while messages waited.", ConstLabels: labels}, []string{"topic", "partition"}),
 	}
 	timeLag := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: Namespace, Name: "time_lag_seconds",
 		Help: "Now minus the ingest time of the newest article processed (0 before the first).", ConstLabels: labels},
@@ -75,7 +79,7 @@ func NewConsumerMetrics(reg prometheus.Registerer, stage, group, topic string, s
 			}
 			return time.Since(time.Unix(0, n)).Seconds()
 		})
-	for _, c := range []prometheus.Collector{m.assigned, m.delivered, m.committed, m.fetchErrors, m.outcomes, m.deadLetters, m.lag, timeLag} {
+	for _, c := range []prometheus.Collector{m.assigned, m.delivered, m.committed, m.fetchErrors, m.outcomes, m.deadLetters, m.lag, m.stalls, timeLag} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("registering metrics: %w", err)
 		}
@@ -120,13 +124,21 @@ func (m *ConsumerMetrics) Committed(topic string, partition int, offset int64) {
 	defer m.mu.Unlock()
 	st := m.part(partition)
 	if offset != st.committed {
-		st.committed, st.movedAt = offset, time.Now()
+		st.committed, st.movedAt, st.stalled = offset, time.Now(), false
 	}
 }
 
 // FetchError implements kafka.Observer.
 func (m *ConsumerMetrics) FetchError(topic string, partition int, _ error) {
 	m.fetchErrors.WithLabelValues(topic, strconv.Itoa(partition)).Inc()
+}
+
+// Stalled implements kafka.Observer.
+func (m *ConsumerMetrics) Stalled(topic string, partition int, _ int64, recovered bool) {
+	m.stalls.WithLabelValues(topic, strconv.Itoa(partition)).Inc()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.part(partition).stalled = !recovered
 }
 
 func (m *ConsumerMetrics) part(p int) *partState {
@@ -195,6 +207,10 @@ func (m *ConsumerMetrics) Stuck() error {
 	defer m.mu.Unlock()
 	var stuck []string
 	for p, st := range m.parts {
+		if st.assigned && st.stalled {
+			stuck = append(stuck, fmt.Sprintf("%s/%d (reader replaced and still fetching nothing)", m.topic, p))
+			continue
+		}
 		if st.assigned && st.lag > 0 && time.Since(st.movedAt) > m.stuckFor {
 			stuck = append(stuck, fmt.Sprintf("%s/%d (lag %d, no progress for %s)", m.topic, p, st.lag, time.Since(st.movedAt).Round(time.Second)))
 		}

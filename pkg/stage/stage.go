@@ -372,6 +372,9 @@ func (m multiObserver) Committed(t string, p int, off int64) {
 func (m multiObserver) FetchError(t string, p int, err error) {
 	m.each(func(o kafka.Observer) { o.FetchError(t, p, err) })
 }
+func (m multiObserver) Stalled(t string, p int, lag int64, recovered bool) {
+	m.each(func(o kafka.Observer) { o.Stalled(t, p, lag, recovered) })
+}
 
 // recoverPanics turns a handler panic into a permanent error, with the panic
 // value, so the message is dead-lettered instead of crashing the service.

@@ -1,0 +1,111 @@
+package kafka_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/newsflow/newsflow/pkg/kafka"
+)
+
+type stallObserver struct {
+	kafka.Observer
+	mu     sync.Mutex
+	stalls []bool
+}
+
+func (o *stallObserver) Assigned(string, []int)        {}
+func (o *stallObserver) Revoked(string, []int)         {}
+func (o *stallObserver) Delivered(kafka.Position)      {}
+func (o *stallObserver) Committed(string, int, int64)  {}
+func (o *stallObserver) FetchError(string, int, error) {}
+func (o *stallObserver) Stalled(_ string, _ int, _ int64, recovered bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.stalls = append(o.stalls, recovered)
+}
+
+// TestWatchdogReplacesStalledReader blocks every fetch of the topic on the
+// broker: the watchdog sees messages waiting and nothing fetched, replaces
+// the reader, reports that the replacement is stuck too, and once fetches
+// flow again every message arrives.
+func TestWatchdogReplacesStalledReader(t *testing.T) {
+	topic := "watchdog-" + watermill.NewShortUUID()
+	conn := kafka.ConnConfig{Brokers: brokers()}
+	obs := &stallObserver{}
+	sub, err := kafka.NewSubscriber(kafka.SubscriberConfig{
+		Conn: conn, ConsumerGroup: "watchdog", InitializeTopic: kafka.TopicSpec{Partitions: 1},
+		StallTimeout: 800 * time.Millisecond, Observer: obs,
+	}, logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	if err := sub.SubscribeInitialize(topic); err != nil {
+		t.Fatal(err)
+	}
+
+	testBroker.Lock()
+	cluster := testBroker.b.Cluster()
+	testBroker.Unlock()
+	release := make(chan struct{})
+	var blocked atomic.Int32
+	cluster.ControlKey(int16(kmsg.Fetch), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		cluster.KeepControl()
+		select {
+		case <-release:
+			cluster.DropControl()
+			return nil, nil, false
+		default:
+		}
+		for _, tp := range req.(*kmsg.FetchRequest).Topics {
+			if tp.Topic == topic {
+				blocked.Add(1)
+				cluster.SleepControl(func() { <-release })
+			}
+		}
+		return nil, nil, false
+	})
+
+	ch, err := sub.Subscribe(context.Background(), topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := kafka.NewPublisher(kafka.PublisherConfig{Conn: conn}, logger())
+	defer pub.Close()
+	for range 5 {
+		if err := pub.Publish(topic, message.NewMessage(watermill.NewUUID(), []byte("x"))); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		obs.mu.Lock()
+		n := len(obs.stalls)
+		stuckAgain := n >= 2 && !obs.stalls[n-1]
+		obs.mu.Unlock()
+		if stuckAgain {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("watchdog reported %d stalls (blocked fetches %d); want a replaced reader reported stuck again", n, blocked.Load())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	close(release)
+	for i := range 5 {
+		select {
+		case m := <-ch:
+			m.Ack()
+		case <-time.After(20 * time.Second):
+			t.Fatalf("received %d of 5 messages after fetches flowed again", i)
+		}
+	}
+}
