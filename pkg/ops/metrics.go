@@ -77,7 +77,9 @@ func NewConsumerMetrics(reg prometheus.Registerer, stage, group, topic string, s
 			if n == 0 {
 				return 0
 			}
-			return time.Since(time.Unix(0, n)).Seconds()
+			// An ingest time in the future (a source's clock, a backfill's
+			// stamps) is no lag.
+			return max(time.Since(time.Unix(0, n)).Seconds(), 0)
 		})
 	for _, c := range []prometheus.Collector{m.assigned, m.delivered, m.committed, m.fetchErrors, m.outcomes, m.deadLetters, m.lag, m.stalls, timeLag} {
 		if err := reg.Register(c); err != nil {
@@ -230,7 +232,7 @@ type TaggerMetrics struct {
 func NewTaggerMetrics(reg prometheus.Registerer) (*TaggerMetrics, error) {
 	h := prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: Namespace, Name: "tagger_seconds",
 		Help:    "Time one tagger takes on one article.",
-		Buckets: prometheus.ExponentialBuckets(0.00005, 2.5, 12)}, []string{"tagger"})
+		Buckets: prometheus.ExponentialBuckets(0.00005, 2.5, 16)}, []string{"tagger"})
 	if err := reg.Register(h); err != nil {
 		return nil, err
 	}

@@ -169,9 +169,10 @@ func (s *Stage) Metrics() *ops.ConsumerMetrics { return s.metrics }
 
 // Instrument registers the stage's metrics and health checks on srv: router
 // metrics, outcomes, dead letters, consumer lag, and a liveness check that
-// fails when a partition with lag stops moving while Kafka is reachable.
-// Call it before Run.
-func (s *Stage) Instrument(srv *ops.Server, stuckAfter time.Duration) error {
+// fails when a partition with lag stops moving while Kafka and every
+// dependency (a sink's store) answer: a stage waiting for a database that is
+// down is not stuck, and restarting it would not help. Call it before Run.
+func (s *Stage) Instrument(srv *ops.Server, stuckAfter time.Duration, deps ...ops.Check) error {
 	m, err := ops.NewConsumerMetrics(srv.Registry(), s.cfg.Name, s.cfg.Group, s.cfg.Topic, stuckAfter)
 	if err != nil {
 		return err
@@ -197,10 +198,13 @@ func (s *Stage) Instrument(srv *ops.Server, stuckAfter time.Duration) error {
 		if err == nil {
 			return nil
 		}
-		// Stuck because Kafka is unreachable is not the process's fault:
-		// restarting it would not help, and readiness already says so.
-		if kafkaReady(ctx) != nil {
-			return nil
+		// Stuck because Kafka or a dependency is unreachable is not the
+		// process's fault: restarting it would not help, and readiness
+		// already says so.
+		for _, dep := range append([]ops.Check{kafkaReady}, deps...) {
+			if dep(ctx) != nil {
+				return nil
+			}
 		}
 		return err
 	})

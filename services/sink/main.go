@@ -230,11 +230,11 @@ func runTarget(ctx context.Context, t target.Target, o target.OpenOptions, st st
 	if t.Kind != target.Postgres {
 		bc.Writers = 1 // SQLite and the file stores write one batch at a time anyway
 	}
+	storeReady := func(context.Context) error { return nil }
 	if p, ok := s.(store.Pinger); ok {
-		tops.srv.Ready("store-"+t.Name, p.Ping)
-	} else {
-		tops.srv.Ready("store-"+t.Name, func(context.Context) error { return nil })
+		storeReady = p.Ping
 	}
+	tops.srv.Ready("store-"+t.Name, storeReady)
 	logFlush := flushLogger(log)
 	b := batch.New(s, bc, func(stats batch.Stats) {
 		tops.batches.Observe(t.Name, stats.Records, stats.Written, stats.Duration, stats.Err)
@@ -248,7 +248,7 @@ func runTarget(ctx context.Context, t target.Target, o target.OpenOptions, st st
 	if err != nil {
 		return err
 	}
-	if err := stg.Instrument(tops.srv, tops.stuckAfter); err != nil {
+	if err := stg.Instrument(tops.srv, tops.stuckAfter, storeReady); err != nil {
 		return err
 	}
 	processed = stg.Metrics().Processed
