@@ -43,6 +43,7 @@ func TestDecodeRaw(t *testing.T) {
 		{name: "raw NUL byte", input: append([]byte(`{"body":"a`), 0, '"', '}'), want: ErrNUL},
 		{name: "invalid UTF-8", input: []byte("{\"body\":\"\xff\xfe\"}"), want: ErrInvalidUTF8},
 		{name: "over-size", input: []byte(`{"body":"` + strings.Repeat("a", MaxMessageBytes) + `"}`), want: ErrTooLarge},
+		{name: "body over its cap", input: with(func(m map[string]any) { m["body"] = strings.Repeat("a", MaxBodyBytes+1) }), want: ErrTooLarge, field: "body"},
 		{name: "schema version 2", input: with(func(m map[string]any) { m["schema_version"] = 2 }), want: ErrSchemaVersion, field: "schema_version"},
 		{name: "schema version missing", input: with(func(m map[string]any) { delete(m, "schema_version") }), want: ErrSchemaVersion},
 		{name: "bad id", input: with(func(m map[string]any) { m["id"] = "ABC" }), want: ErrInvalidID, field: "id"},

@@ -10,8 +10,14 @@ import (
 )
 
 // MaxMessageBytes is the largest encoded article accepted anywhere in the
-// pipeline; it stays under Kafka's default message.max.bytes.
-const MaxMessageBytes = 1 << 20
+// pipeline. It stays under Kafka's default message.max.bytes (1,048,588)
+// with room for headers and record overhead, so one article always fits in
+// a produce batch.
+const MaxMessageBytes = 960 << 10
+
+// MaxBodyBytes caps a raw article's body, leaving room in a message for the
+// tags enrichment adds (entities and sentences can double an article).
+const MaxBodyBytes = 448 << 10
 
 // Decoding errors. A *DecodeError wraps one of them; check with errors.Is.
 var (
@@ -126,6 +132,9 @@ func (a *Raw) Validate() error {
 	}
 	if strings.TrimSpace(a.Body) == "" {
 		return &DecodeError{Field: "body", Err: ErrMissingBody}
+	}
+	if len(a.Body) > MaxBodyBytes {
+		return &DecodeError{Field: "body", Err: fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(a.Body), MaxBodyBytes)}
 	}
 	for _, f := range []struct{ name, value string }{
 		{"body", a.Body}, {"title", a.Title}, {"url", a.URL}, {"source.name", a.Source.Name}, {"source.uri", a.Source.URI},

@@ -45,7 +45,9 @@ func (c *PublisherConfig) setDefaults() {
 		c.BatchSize = 1000
 	}
 	if c.BatchBytes == 0 {
-		c.BatchBytes = 4 << 20
+		// A batch is one record batch on the broker: it must stay under
+		// the broker's message.max.bytes (1,048,588 by default).
+		c.BatchBytes = 1_000_000
 	}
 	if c.BatchTimeout == 0 {
 		c.BatchTimeout = 2 * time.Millisecond

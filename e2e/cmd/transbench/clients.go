@@ -1,0 +1,304 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/ThreeDotsLabs/watermill"
+	wmkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/newsflow/newsflow/pkg/kafka"
+)
+
+// publishers is how many goroutines publish at once with the watermill
+// publishers, whose Publish is synchronous.
+const publishers = 16
+
+// chunks splits msgs into n nearly equal parts.
+func chunks(msgs []msg, n int) [][]msg {
+	var out [][]msg
+	size := (len(msgs) + n - 1) / n
+	for i := 0; i < len(msgs); i += size {
+		out = append(out, msgs[i:min(i+size, len(msgs))])
+	}
+	return out
+}
+
+func toWatermill(ms []msg) []*message.Message {
+	out := make([]*message.Message, len(ms))
+	for i, m := range ms {
+		out[i] = message.NewMessage(watermill.NewUUID(), m.value)
+		out[i].Metadata.Set(kafka.KeyMetadata, string(m.key))
+	}
+	return out
+}
+
+// consumeN reads n messages from a watermill channel, acking each, and
+// returns when all arrived (duplicates count: at-least-once).
+func consumeN(ctx context.Context, ch <-chan *message.Message, n int, each func(*message.Message) error) error {
+	got := 0
+	for got < n {
+		select {
+		case m, ok := <-ch:
+			if !ok {
+				return fmt.Errorf("channel closed after %d of %d", got, n)
+			}
+			if each != nil {
+				if err := each(m); err != nil {
+					m.Nack()
+					return err
+				}
+			}
+			m.Ack()
+			got++
+		case <-ctx.Done():
+			return fmt.Errorf("%w after %d of %d", ctx.Err(), got, n)
+		}
+	}
+	return nil
+}
+
+// newsflow: the adapter under test.
+type newsflowClient struct{}
+
+func (newsflowClient) name() string { return "newsflow" }
+
+func (newsflowClient) produce(ctx context.Context, brokers []string, topic string, msgs []msg) error {
+	pub, err := kafka.NewPublisher(kafka.PublisherConfig{Conn: kafka.ConnConfig{Brokers: brokers}}, nil)
+	if err != nil {
+		return err
+	}
+	defer pub.Close()
+	var fns []func() error
+	for _, part := range chunks(msgs, publishers) {
+		fns = append(fns, func() error {
+			for _, c := range chunks(part, max(1, len(part)/500)) {
+				if err := pub.Publish(topic, toWatermill(c)...); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return waitGroupErr(fns...)
+}
+
+func newsflowSub(brokers []string, group string) (*kafka.Subscriber, error) {
+	return kafka.NewSubscriber(kafka.SubscriberConfig{
+		Conn: kafka.ConnConfig{Brokers: brokers}, ConsumerGroup: group, MaxInFlight: 512,
+	}, nil)
+}
+
+func (newsflowClient) consume(ctx context.Context, brokers []string, topic, group string, n int) error {
+	sub, err := newsflowSub(brokers, group)
+	if err != nil {
+		return err
+	}
+	defer sub.Close()
+	ch, err := sub.Subscribe(ctx, topic)
+	if err != nil {
+		return err
+	}
+	return consumeN(ctx, ch, n, nil)
+}
+
+func (newsflowClient) passThrough(ctx context.Context, brokers []string, in, out, group string, n int) error {
+	sub, err := newsflowSub(brokers, group)
+	if err != nil {
+		return err
+	}
+	pub, err := kafka.NewPublisher(kafka.PublisherConfig{Conn: kafka.ConnConfig{Brokers: brokers}}, nil)
+	if err != nil {
+		return err
+	}
+	return routerPassThrough(ctx, sub, pub, in, out, n)
+}
+
+// routerPassThrough runs the watermill router from in to out until n
+// messages went through, as a user of either watermill adapter would.
+func routerPassThrough(ctx context.Context, sub message.Subscriber, pub message.Publisher, in, out string, n int) error {
+	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: 30 * time.Second}, watermill.NopLogger{})
+	if err != nil {
+		return err
+	}
+	var done atomic.Int64
+	finished := make(chan struct{})
+	router.AddHandler("pass", in, sub, out, pub, func(m *message.Message) ([]*message.Message, error) {
+		o := message.NewMessage(m.UUID, m.Payload)
+		o.Metadata = m.Metadata
+		if done.Add(1) == int64(n) {
+			close(finished)
+		}
+		return []*message.Message{o}, nil
+	})
+	rctx, cancel := context.WithCancel(ctx)
+	errc := make(chan error, 1)
+	go func() { errc <- router.Run(rctx) }()
+	select {
+	case <-finished:
+	case <-ctx.Done():
+		cancel()
+		return fmt.Errorf("%w after %d of %d", ctx.Err(), done.Load(), n)
+	}
+	cancel()
+	err = <-errc
+	_ = pub.Close()
+	return err
+}
+
+// kgo: franz-go, the ceiling.
+type kgoClient struct{}
+
+func (kgoClient) name() string { return "kgo" }
+
+func (kgoClient) produce(ctx context.Context, brokers []string, topic string, msgs []msg) error {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.DefaultProduceTopic(topic), kgo.ProducerLinger(2*time.Millisecond))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	var failed atomic.Value
+	for _, m := range msgs {
+		cl.Produce(ctx, &kgo.Record{Key: m.key, Value: m.value}, func(_ *kgo.Record, err error) {
+			if err != nil {
+				failed.Store(err)
+			}
+		})
+	}
+	if err := cl.Flush(ctx); err != nil {
+		return err
+	}
+	if e, ok := failed.Load().(error); ok {
+		return e
+	}
+	return nil
+}
+
+func (kgoClient) consume(ctx context.Context, brokers []string, topic, group string, n int) error {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumerGroup(group), kgo.ConsumeTopics(topic),
+		kgo.DisableAutoCommit(), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	got := 0
+	for got < n {
+		fs := cl.PollFetches(ctx)
+		if err := fs.Err0(); err != nil {
+			return err
+		}
+		got += fs.NumRecords()
+		if err := cl.CommitUncommittedOffsets(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (kgoClient) passThrough(ctx context.Context, brokers []string, in, out, group string, n int) error {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumerGroup(group), kgo.ConsumeTopics(in),
+		kgo.DisableAutoCommit(), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.ProducerLinger(2*time.Millisecond))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	got := 0
+	for got < n {
+		fs := cl.PollFetches(ctx)
+		if err := fs.Err0(); err != nil {
+			return err
+		}
+		var failed atomic.Value
+		fs.EachRecord(func(r *kgo.Record) {
+			cl.Produce(ctx, &kgo.Record{Topic: out, Key: r.Key, Value: r.Value, Headers: r.Headers}, func(_ *kgo.Record, err error) {
+				if err != nil {
+					failed.Store(err)
+				}
+			})
+		})
+		if err := cl.Flush(ctx); err != nil {
+			return err
+		}
+		if e, ok := failed.Load().(error); ok {
+			return e
+		}
+		if err := cl.CommitUncommittedOffsets(ctx); err != nil {
+			return err
+		}
+		got += fs.NumRecords()
+	}
+	return nil
+}
+
+// saramaClient: watermill-kafka, the adapter users would pick otherwise.
+type saramaClient struct{}
+
+func (saramaClient) name() string { return "watermill-kafka" }
+
+func (saramaClient) publisher(brokers []string) (*wmkafka.Publisher, error) {
+	cfg := wmkafka.DefaultSaramaSyncPublisherConfig()
+	cfg.Producer.RequiredAcks = sarama.WaitForAll
+	return wmkafka.NewPublisher(wmkafka.PublisherConfig{
+		Brokers: brokers, Marshaler: wmkafka.NewWithPartitioningMarshaler(func(_ string, m *message.Message) (string, error) {
+			return m.Metadata.Get(kafka.KeyMetadata), nil
+		}), OverwriteSaramaConfig: cfg,
+	}, nil)
+}
+
+func (c saramaClient) produce(ctx context.Context, brokers []string, topic string, msgs []msg) error {
+	pub, err := c.publisher(brokers)
+	if err != nil {
+		return err
+	}
+	defer pub.Close()
+	var fns []func() error
+	for _, part := range chunks(msgs, publishers) {
+		fns = append(fns, func() error {
+			for _, c := range chunks(part, max(1, len(part)/500)) {
+				if err := pub.Publish(topic, toWatermill(c)...); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return waitGroupErr(fns...)
+}
+
+func (saramaClient) subscriber(brokers []string, group string) (*wmkafka.Subscriber, error) {
+	cfg := wmkafka.DefaultSaramaSubscriberConfig()
+	cfg.Consumer.Offsets.Initial = sarama.OffsetOldest
+	return wmkafka.NewSubscriber(wmkafka.SubscriberConfig{
+		Brokers: brokers, Unmarshaler: wmkafka.DefaultMarshaler{}, ConsumerGroup: group, OverwriteSaramaConfig: cfg,
+	}, nil)
+}
+
+func (c saramaClient) consume(ctx context.Context, brokers []string, topic, group string, n int) error {
+	sub, err := c.subscriber(brokers, group)
+	if err != nil {
+		return err
+	}
+	defer sub.Close()
+	ch, err := sub.Subscribe(ctx, topic)
+	if err != nil {
+		return err
+	}
+	return consumeN(ctx, ch, n, nil)
+}
+
+func (c saramaClient) passThrough(ctx context.Context, brokers []string, in, out, group string, n int) error {
+	sub, err := c.subscriber(brokers, group)
+	if err != nil {
+		return err
+	}
+	pub, err := c.publisher(brokers)
+	if err != nil {
+		return err
+	}
+	return routerPassThrough(ctx, sub, pub, in, out, n)
+}

@@ -1,0 +1,199 @@
+// Command transbench compares Kafka transports on the embedded broker (on
+// disk, in this process): newsflow's watermill adapter on kafka-go, franz-go's
+// kgo (the fastest Go client, the ceiling) and watermill's own Sarama-based
+// adapter (the peer). For each it measures produce, consume-and-commit and
+// pass-through (consume, produce to another topic, commit) of N messages,
+// repeated, and reports medians of messages per second and CPU time per
+// 1,000 messages (client and broker together, since both run here).
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/newsflow/newsflow/pkg/broker"
+)
+
+// Result is one measured run.
+type Result struct {
+	Client   string  `json:"client"`
+	Mode     string  `json:"mode"`
+	Run      int     `json:"run"`
+	Messages int     `json:"messages"`
+	Seconds  float64 `json:"seconds"`
+	CPU      float64 `json:"cpu_seconds"`
+}
+
+// PerSecond is the throughput.
+func (r Result) PerSecond() float64 { return float64(r.Messages) / r.Seconds }
+
+// CPUPer1000 is CPU milliseconds per 1,000 messages.
+func (r Result) CPUPer1000() float64 { return r.CPU * 1000 / float64(r.Messages) * 1000 }
+
+// client runs the three modes.
+type client interface {
+	name() string
+	produce(ctx context.Context, brokers []string, topic string, msgs []msg) error
+	consume(ctx context.Context, brokers []string, topic, group string, n int) error
+	passThrough(ctx context.Context, brokers []string, in, out, group string, n int) error
+}
+
+type msg struct {
+	key, value []byte
+}
+
+func main() {
+	n := flag.Int("n", 200000, "messages per run")
+	size := flag.Int("size", 2048, "message value size in bytes")
+	partitions := flag.Int("partitions", 8, "partitions per topic")
+	runs := flag.Int("runs", 3, "runs per client and mode")
+	clients := flag.String("clients", "newsflow,kgo,watermill-kafka", "clients to measure")
+	modes := flag.String("modes", "produce,consume,passthrough", "modes to measure")
+	out := flag.String("json", "", "write every result as JSON to this file")
+	flag.Parse()
+
+	all := map[string]client{"newsflow": newsflowClient{}, "kgo": kgoClient{}, "watermill-kafka": saramaClient{}}
+	payload := make([]byte, *size)
+	rand.Read(payload)
+	msgs := make([]msg, *n)
+	for i := range msgs {
+		k := make([]byte, 16)
+		rand.Read(k)
+		msgs[i] = msg{key: []byte(hex.EncodeToString(k)), value: payload}
+	}
+	var results []Result
+	for run := 1; run <= *runs; run++ {
+		for _, mode := range strings.Split(*modes, ",") {
+			for _, name := range strings.Split(*clients, ",") {
+				c, ok := all[name]
+				if !ok {
+					fmt.Fprintf(os.Stderr, "unknown client %s\n", name)
+					os.Exit(2)
+				}
+				r, err := measure(c, mode, msgs, *partitions)
+				if err != nil {
+					fmt.Fprintf(os.Stderr, "%s %s run %d: %v\n", name, mode, run, err)
+					os.Exit(1)
+				}
+				r.Run = run
+				results = append(results, r)
+				fmt.Printf("run %d %-11s %-16s %8.0f msg/s %6.1f CPU-ms/1000 msgs\n", run, mode, name, r.PerSecond(), r.CPUPer1000())
+			}
+		}
+	}
+	fmt.Println()
+	printMedians(results, strings.Split(*modes, ","), strings.Split(*clients, ","))
+	if *out != "" {
+		data, _ := json.MarshalIndent(results, "", "  ")
+		if err := os.WriteFile(*out, data, 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
+}
+
+// measure runs one client in one mode on a fresh broker.
+func measure(c client, mode string, msgs []msg, partitions int) (Result, error) {
+	dir, err := os.MkdirTemp("", "transbench-")
+	if err != nil {
+		return Result{}, err
+	}
+	defer os.RemoveAll(dir)
+	b, err := broker.Start(broker.Config{DataDir: filepath.Join(dir, "kafka"), Partitions: partitions})
+	if err != nil {
+		return Result{}, err
+	}
+	defer b.Close()
+	brokers := b.Brokers()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	in, out := "bench-in", "bench-out"
+	for _, t := range []string{in, out} {
+		if err := b.Cluster().CreateTopic(t, int32(partitions), nil); err != nil {
+			return Result{}, err
+		}
+	}
+	if mode != "produce" {
+		// Fill the input with the fastest client; it is not what is measured.
+		if err := (kgoClient{}).produce(ctx, brokers, in, msgs); err != nil {
+			return Result{}, fmt.Errorf("filling the topic: %w", err)
+		}
+	}
+	cpu0 := cpuTime()
+	start := time.Now()
+	switch mode {
+	case "produce":
+		err = c.produce(ctx, brokers, in, msgs)
+	case "consume":
+		err = c.consume(ctx, brokers, in, "bench-consume", len(msgs))
+	case "passthrough":
+		err = c.passThrough(ctx, brokers, in, out, "bench-pass", len(msgs))
+	default:
+		err = fmt.Errorf("unknown mode %q", mode)
+	}
+	took := time.Since(start)
+	cpu := cpuTime() - cpu0
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Client: c.name(), Mode: mode, Messages: len(msgs), Seconds: took.Seconds(), CPU: cpu.Seconds()}, nil
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func median(xs []float64) float64 {
+	slices.Sort(xs)
+	if len(xs) == 0 {
+		return 0
+	}
+	return xs[len(xs)/2]
+}
+
+func printMedians(results []Result, modes, clients []string) {
+	fmt.Println("| mode | client | msg/s (median) | CPU-ms per 1,000 msgs (median) | runs |")
+	fmt.Println("|---|---|---|---|---|")
+	for _, mode := range modes {
+		for _, c := range clients {
+			var rate, cpu []float64
+			for _, r := range results {
+				if r.Mode == mode && r.Client == c {
+					rate = append(rate, r.PerSecond())
+					cpu = append(cpu, r.CPUPer1000())
+				}
+			}
+			fmt.Printf("| %s | %s | %.0f | %.1f | %d |\n", mode, c, median(rate), median(cpu), len(rate))
+		}
+	}
+}
+
+// waitGroupErr runs fns concurrently and returns the first error.
+func waitGroupErr(fns ...func() error) error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(fns))
+	for i, f := range fns {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = f() }()
+	}
+	wg.Wait()
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
