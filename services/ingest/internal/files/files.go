@@ -253,6 +253,9 @@ func FromLine(raw []byte, src article.Source, now time.Time, where string) Item 
 	if bytes.IndexByte(raw, 0) >= 0 {
 		return Item{Where: where, Err: &article.DecodeError{Err: article.ErrNUL}}
 	}
+	if t := bytes.TrimLeft(raw, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return Item{Where: where, Err: &article.DecodeError{Err: fmt.Errorf("%w: a line must be one JSON object", article.ErrMalformed)}}
+	}
 	var l line
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(&l); err != nil {

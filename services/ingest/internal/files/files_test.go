@@ -64,6 +64,8 @@ func TestFromLine(t *testing.T) {
 		{"wrong type", `{"body":5}`, "invalid_field"},
 		{"trailing", `{"body":"x"} {}`, "malformed_json"},
 		{"not json", `body: x`, "malformed_json"},
+		{"a string", `"just a string"`, "malformed_json"},
+		{"an array", `[{"body":"x"}]`, "malformed_json"},
 		{"invalid utf8", "{\"body\":\"\xff\"}", "invalid_utf8"},
 		{"escaped nul", `{"body":"a\u0000b"}`, "nul_byte"},
 	}
