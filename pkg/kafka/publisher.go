@@ -99,6 +99,21 @@ type Publisher struct {
 	cancel context.CancelFunc
 	mu     sync.RWMutex
 	closed bool
+
+	// Concurrent Publish calls are gathered into one WriteMessages call
+	// while earlier ones are in flight: kafka-go writes each partition's
+	// batches one after the other, so many small calls make many tiny
+	// produce requests; gathered calls make few large ones.
+	queue    chan *pending
+	inflight chan struct{}
+	loopDone chan struct{}
+}
+
+// pending is one Publish call waiting for its messages to be written.
+type pending struct {
+	topic string
+	msgs  []kafkago.Message
+	done  chan error
 }
 
 // NewPublisher builds a Publisher. It does not connect until the first Publish.
@@ -130,7 +145,67 @@ func NewPublisher(cfg PublisherConfig, logger watermill.LoggerAdapter) (*Publish
 		Transport:    c.transport,
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Publisher{cfg: cfg, writer: w, logger: logger, ctx: ctx, cancel: cancel}, nil
+	p := &Publisher{cfg: cfg, writer: w, logger: logger, ctx: ctx, cancel: cancel,
+		queue: make(chan *pending, 1024), inflight: make(chan struct{}, 4), loopDone: make(chan struct{})}
+	go p.gather()
+	return p, nil
+}
+
+// gather collects pending calls into writes of up to BatchSize messages per
+// call, at most cap(inflight) writes at a time.
+func (p *Publisher) gather() {
+	defer close(p.loopDone)
+	var carry *pending
+	for {
+		first := carry
+		carry = nil
+		if first == nil {
+			var ok bool
+			if first, ok = <-p.queue; !ok {
+				return
+			}
+		}
+		p.inflight <- struct{}{} // wait for a write slot; calls pile up meanwhile
+		group := []*pending{first}
+		n := len(first.msgs)
+	collect:
+		for n < p.cfg.BatchSize*4 {
+			select {
+			case q, ok := <-p.queue:
+				if !ok {
+					break collect
+				}
+				group = append(group, q)
+				n += len(q.msgs)
+			default:
+				break collect
+			}
+		}
+		go p.writeGroup(group, n)
+	}
+}
+
+func (p *Publisher) writeGroup(group []*pending, n int) {
+	defer func() { <-p.inflight }()
+	all := make([]kafkago.Message, 0, n)
+	for _, q := range group {
+		all = append(all, q.msgs...)
+	}
+	err := p.writer.WriteMessages(p.ctx, all...)
+	var werrs kafkago.WriteErrors
+	perMessage := errors.As(err, &werrs) && len(werrs) == len(all)
+	i := 0
+	for _, q := range group {
+		switch {
+		case err == nil:
+			q.done <- nil
+		case perMessage:
+			q.done <- summarise(q.topic, len(q.msgs), werrs[i:i+len(q.msgs)])
+		default:
+			q.done <- summarise(q.topic, len(q.msgs), err)
+		}
+		i += len(q.msgs)
+	}
 }
 
 // Publish writes messages to topic and returns once all are acknowledged by
@@ -171,11 +246,9 @@ func (p *Publisher) PublishKafka(topic string, kms ...kafkago.Message) error {
 }
 
 func (p *Publisher) write(topic string, kms []kafkago.Message) error {
-	err := p.writer.WriteMessages(p.ctx, kms...)
-	if err == nil {
-		return nil
-	}
-	return summarise(topic, len(kms), err)
+	q := &pending{topic: topic, msgs: kms, done: make(chan error, 1)}
+	p.queue <- q
+	return <-q.done
 }
 
 // summarise turns kafka-go's per-message errors into one error: how many
@@ -184,6 +257,9 @@ func summarise(topic string, total int, err error) error {
 	var werrs kafkago.WriteErrors
 	if !errors.As(err, &werrs) {
 		return fmt.Errorf("publishing %d messages to %s: %w", total, topic, err)
+	}
+	if werrs.Count() == 0 {
+		return nil
 	}
 	var first error
 	for _, e := range werrs {
@@ -204,6 +280,12 @@ func (p *Publisher) Close() error {
 	}
 	p.closed = true
 	p.mu.Unlock()
+	// Publish holds the read lock while it waits, so nothing is queued now.
+	close(p.queue)
+	<-p.loopDone
+	for range cap(p.inflight) {
+		p.inflight <- struct{}{} // the last writes are done
+	}
 	err := p.writer.Close()
 	p.cancel()
 	if err != nil {
@@ -211,3 +293,7 @@ func (p *Publisher) Close() error {
 	}
 	return nil
 }
+
+// Stats returns the kafka-go writer's statistics since the last call:
+// batch sizes and times, produce latency, errors.
+func (p *Publisher) Stats() kafkago.WriterStats { return p.writer.Stats() }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -69,7 +70,7 @@ type newsflowClient struct{}
 func (newsflowClient) name() string { return "newsflow" }
 
 func (newsflowClient) produce(ctx context.Context, brokers []string, topic string, msgs []msg) error {
-	pub, err := kafka.NewPublisher(kafka.PublisherConfig{Conn: kafka.ConnConfig{Brokers: brokers}}, nil)
+	pub, err := kafka.NewPublisher(kafka.PublisherConfig{Conn: kafka.ConnConfig{Brokers: brokers}, BatchTimeout: benchBatchTimeout}, nil)
 	if err != nil {
 		return err
 	}
@@ -90,7 +91,8 @@ func (newsflowClient) produce(ctx context.Context, brokers []string, topic strin
 
 func newsflowSub(brokers []string, group string) (*kafka.Subscriber, error) {
 	return kafka.NewSubscriber(kafka.SubscriberConfig{
-		Conn: kafka.ConnConfig{Brokers: brokers}, ConsumerGroup: group, MaxInFlight: 512,
+		Conn: kafka.ConnConfig{Brokers: brokers}, ConsumerGroup: group, MaxInFlight: benchInFlight,
+		MinBytes: benchMinBytes, MaxWait: benchMaxWait,
 	}, nil)
 }
 
@@ -112,11 +114,74 @@ func (newsflowClient) passThrough(ctx context.Context, brokers []string, in, out
 	if err != nil {
 		return err
 	}
-	pub, err := kafka.NewPublisher(kafka.PublisherConfig{Conn: kafka.ConnConfig{Brokers: brokers}}, nil)
+	pub, err := kafka.NewPublisher(kafka.PublisherConfig{Conn: kafka.ConnConfig{Brokers: brokers}, BatchTimeout: benchBatchTimeout}, nil)
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if os.Getenv("TRANSBENCH_STATS") != "" {
+			st := pub.Stats()
+			fmt.Fprintf(os.Stderr, "writer: writes %d messages %d batch size avg %d, batch time avg %s, write time avg %s max %s\n",
+				st.Writes, st.Messages, st.BatchSize.Avg, st.BatchTime.Avg, st.WriteTime.Avg, st.WriteTime.Max)
+		}
+	}()
 	return routerPassThrough(ctx, sub, pub, in, out, n)
+}
+
+// batchedPassThrough reads from a subscriber's channel, publishes what it
+// has gathered in one call, then acknowledges it: the loop a user of either
+// adapter writes when throughput matters more than per-message handling.
+func batchedPassThrough(ctx context.Context, sub message.Subscriber, pub message.Publisher, in, out string, n, batch int) error {
+	defer pub.Close()
+	defer sub.Close()
+	ch, err := sub.Subscribe(ctx, in)
+	if err != nil {
+		return err
+	}
+	done := 0
+	var pending []*message.Message
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		outs := make([]*message.Message, len(pending))
+		for i, m := range pending {
+			outs[i] = message.NewMessage(m.UUID, m.Payload)
+			outs[i].Metadata = m.Metadata
+		}
+		if err := pub.Publish(out, outs...); err != nil {
+			return err
+		}
+		for _, m := range pending {
+			m.Ack()
+		}
+		done += len(pending)
+		pending = pending[:0]
+		return nil
+	}
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for done < n {
+		select {
+		case m, ok := <-ch:
+			if !ok {
+				return fmt.Errorf("channel closed after %d of %d", done, n)
+			}
+			pending = append(pending, m)
+			if len(pending) >= batch {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		case <-tick.C:
+			if err := flush(); err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return fmt.Errorf("%w after %d of %d", ctx.Err(), done, n)
+		}
+	}
+	return nil
 }
 
 // routerPassThrough runs the watermill router from in to out until n
@@ -149,6 +214,40 @@ func routerPassThrough(ctx context.Context, sub message.Subscriber, pub message.
 	err = <-errc
 	_ = pub.Close()
 	return err
+}
+
+// newsflowBatched is the adapter in a batching loop instead of the router.
+type newsflowBatched struct{ newsflowClient }
+
+func (newsflowBatched) name() string { return "newsflow-batched" }
+
+func (newsflowBatched) passThrough(ctx context.Context, brokers []string, in, out, group string, n int) error {
+	sub, err := newsflowSub(brokers, group)
+	if err != nil {
+		return err
+	}
+	pub, err := kafka.NewPublisher(kafka.PublisherConfig{Conn: kafka.ConnConfig{Brokers: brokers}, BatchTimeout: benchBatchTimeout}, nil)
+	if err != nil {
+		return err
+	}
+	return batchedPassThrough(ctx, sub, pub, in, out, n, 2000)
+}
+
+// saramaBatched is watermill-kafka in the same batching loop.
+type saramaBatched struct{ saramaClient }
+
+func (saramaBatched) name() string { return "watermill-kafka-batched" }
+
+func (c saramaBatched) passThrough(ctx context.Context, brokers []string, in, out, group string, n int) error {
+	sub, err := c.subscriber(brokers, group)
+	if err != nil {
+		return err
+	}
+	pub, err := c.publisher(brokers)
+	if err != nil {
+		return err
+	}
+	return batchedPassThrough(ctx, sub, pub, in, out, n, 2000)
 }
 
 // kgo: franz-go, the ceiling.
@@ -302,3 +401,12 @@ func (c saramaClient) passThrough(ctx context.Context, brokers []string, in, out
 	}
 	return routerPassThrough(ctx, sub, pub, in, out, n)
 }
+// Subscriber tuning (-in-flight, -min-bytes, -max-wait).
+var (
+	benchInFlight = 512
+	benchMinBytes = 1
+	benchMaxWait  = 250 * time.Millisecond
+)
+
+// benchBatchTimeout is the newsflow publisher's linger (-batch-timeout).
+var benchBatchTimeout = 2 * time.Millisecond

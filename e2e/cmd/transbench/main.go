@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -61,9 +62,26 @@ func main() {
 	clients := flag.String("clients", "newsflow,kgo,watermill-kafka", "clients to measure")
 	modes := flag.String("modes", "produce,consume,passthrough", "modes to measure")
 	out := flag.String("json", "", "write every result as JSON to this file")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	flag.DurationVar(&benchBatchTimeout, "batch-timeout", benchBatchTimeout, "newsflow publisher linger")
+	flag.IntVar(&benchInFlight, "in-flight", benchInFlight, "newsflow subscriber in-flight messages per partition")
+	flag.IntVar(&benchMinBytes, "min-bytes", benchMinBytes, "newsflow subscriber fetch min bytes")
+	flag.DurationVar(&benchMaxWait, "max-wait", benchMaxWait, "newsflow subscriber fetch max wait")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 
-	all := map[string]client{"newsflow": newsflowClient{}, "kgo": kgoClient{}, "watermill-kafka": saramaClient{}}
+	all := map[string]client{
+		"newsflow": newsflowClient{}, "kgo": kgoClient{}, "watermill-kafka": saramaClient{},
+		"newsflow-batched": newsflowBatched{}, "watermill-kafka-batched": saramaBatched{},
+	}
 	payload := make([]byte, *size)
 	rand.Read(payload)
 	msgs := make([]msg, *n)
@@ -84,6 +102,7 @@ func main() {
 				r, err := measure(c, mode, msgs, *partitions)
 				if err != nil {
 					fmt.Fprintf(os.Stderr, "%s %s run %d: %v\n", name, mode, run, err)
+					pprof.StopCPUProfile()
 					os.Exit(1)
 				}
 				r.Run = run
