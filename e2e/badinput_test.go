@@ -32,18 +32,18 @@ func TestBadInput(t *testing.T) {
 		good[a.ID] = a.Title
 	}
 	bad := map[string]string{ // line -> the reason ingest must give
-		`{"schema_version":1,"title":"truncated","body":"abc`:        "malformed_json",
-		`{"body": ["not", "a", "string"]}`:                          "invalid_field",
-		`{"body": "   "}`:                                           "missing_body",
-		`{"body":"nul \u0000 inside"}`:                              "nul_byte",
-		`{"body":"ok","published":"yesterday-ish"}`:                 "invalid_date",
-		`{"body":"ok","id":"../../etc/passwd"}`:                     "invalid_id",
-		"{\"body\":\"bad utf-8 \xc3\x28 here\"}":                    "invalid_utf8",
-		`{"body":"` + strings.Repeat("x", 5<<20) + `"}`:             "too_large",
-		`"just a string"`:                                           "malformed_json",
-		`{"schema_version":2,"body":"from the future"}`:             "schema_version",
-		"{\"body\":\"raw nul \x00 byte\"}":                          "nul_byte",
-		`{"body":"ok","source":{"type":"jsonl","name":12}}`:         "invalid_field",
+		`{"schema_version":1,"title":"truncated","body":"abc`: "malformed_json",
+		`{"body": ["not", "a", "string"]}`:                    "invalid_field",
+		`{"body": "   "}`:                                     "missing_body",
+		`{"body":"nul \u0000 inside"}`:                        "nul_byte",
+		`{"body":"ok","published":"yesterday-ish"}`:           "invalid_date",
+		`{"body":"ok","id":"../../etc/passwd"}`:               "invalid_id",
+		"{\"body\":\"bad utf-8 \xc3\x28 here\"}":              "invalid_utf8",
+		`{"body":"` + strings.Repeat("x", 5<<20) + `"}`:       "too_large",
+		`"just a string"`:                                     "malformed_json",
+		`{"schema_version":2,"body":"from the future"}`:       "schema_version",
+		"{\"body\":\"raw nul \x00 byte\"}":                    "nul_byte",
+		`{"body":"ok","source":{"type":"jsonl","name":12}}`:   "invalid_field",
 	}
 	addGood(nil)
 	for line := range bad {

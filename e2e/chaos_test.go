@@ -550,4 +550,3 @@ func pgDSNForPsql(dsn string) string {
 	i := strings.Index(dsn, "search_path=")
 	return base + "&options=-csearch_path%3D" + dsn[i+len("search_path="):]
 }
-

@@ -401,6 +401,7 @@ func (c saramaClient) passThrough(ctx context.Context, brokers []string, in, out
 	}
 	return routerPassThrough(ctx, sub, pub, in, out, n)
 }
+
 // Subscriber tuning (-in-flight, -min-bytes, -max-wait).
 var (
 	benchInFlight = 512
