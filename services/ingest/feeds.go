@@ -1,6 +1,7 @@
 package main
 
 import (
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,8 +13,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/pkg/logging"
+	"github.com/newsflow/newsflow/pkg/ops"
 	"github.com/newsflow/newsflow/services/ingest/internal/feeds"
 	"github.com/newsflow/newsflow/services/ingest/internal/fetch"
 	"github.com/newsflow/newsflow/services/ingest/internal/state"
@@ -132,6 +135,7 @@ func runFeeds(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	registerFeedMetrics(c.ops.Registry(), poller)
 
 	if *listen != "" {
 		ln, err := net.Listen("tcp", *listen)
@@ -203,4 +207,32 @@ func statusHandler(p *feeds.Poller, ready func(context.Context) error) http.Hand
 		_ = json.NewEncoder(w).Encode(map[string]any{"stats": p.Stats(), "feeds": p.Statuses()})
 	})
 	return mux
+}
+
+// registerFeedMetrics exports the poller's counters: polls by result and
+// feed items by outcome.
+func registerFeedMetrics(reg prometheus.Registerer, p *feeds.Poller) {
+	polls := func(pick func(feeds.Stats) int64) func() float64 {
+		return func() float64 { return float64(pick(p.Stats())) }
+	}
+	for result, f := range map[string]func(feeds.Stats) int64{
+		"changed":      func(s feeds.Stats) int64 { return s.Polls - s.NotModified - s.Failures },
+		"not_modified": func(s feeds.Stats) int64 { return s.NotModified },
+		"failed":       func(s feeds.Stats) int64 { return s.Failures },
+	} {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Namespace: ops.Namespace, Name: "feed_polls_total", Help: "Feed polls by result.",
+			ConstLabels: prometheus.Labels{"result": result},
+		}, polls(f)))
+	}
+	for outcome, f := range map[string]func(feeds.Stats) int64{
+		"published": func(s feeds.Stats) int64 { return s.Published },
+		"duplicate": func(s feeds.Stats) int64 { return s.Duplicates },
+		"refused":   func(s feeds.Stats) int64 { return s.Refused },
+	} {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Namespace: ops.Namespace, Name: "feed_items_total", Help: "Feed items by outcome.",
+			ConstLabels: prometheus.Labels{"outcome": outcome},
+		}, polls(f)))
+	}
 }

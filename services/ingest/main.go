@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/mattn/go-isatty"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/newsflow/newsflow/pkg/article"
@@ -25,6 +26,7 @@ import (
 	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/pkg/kafka"
 	"github.com/newsflow/newsflow/pkg/logging"
+	"github.com/newsflow/newsflow/pkg/ops"
 	"github.com/newsflow/newsflow/services/ingest/internal/bulk"
 	"github.com/newsflow/newsflow/services/ingest/internal/files"
 	"github.com/newsflow/newsflow/services/ingest/internal/publish"
@@ -88,6 +90,8 @@ type common struct {
 	compression string
 	log         logging.Config
 	printConfig bool
+	httpAddr    string
+	ops         *ops.Server
 }
 
 func newCommon(name, usage string, stderr io.Writer) *common {
@@ -103,6 +107,11 @@ func newCommon(name, usage string, stderr io.Writer) *common {
 	c.fs.StringVar(&c.log.Level, "log-level", "info", "log level: trace, debug, info, warn, error")
 	c.fs.StringVar(&c.log.Format, "log-format", "auto", "log format: json, console, or auto (console on a terminal)")
 	c.fs.BoolVar(&c.printConfig, "print-config", false, "print the effective configuration (secrets redacted) and exit")
+	def := ":9101" // long-running commands serve metrics by default
+	if name == "files" {
+		def = ""
+	}
+	ops.RegisterFlags(c.fs, &c.httpAddr, def)
 	return c
 }
 
@@ -145,7 +154,33 @@ func (c *common) connect(ctx context.Context, log zerolog.Logger) (*publish.Kafk
 		_ = kp.Close()
 		return nil, nil, nil, err
 	}
-	return pub, admin, func() { _ = kp.Close() }, nil
+	stopOps, err := c.serveOps(ctx, log, pub, admin)
+	if err != nil {
+		_ = kp.Close()
+		return nil, nil, nil, err
+	}
+	return pub, admin, func() { stopOps(); _ = kp.Close() }, nil
+}
+
+// serveOps serves /metrics, /healthz and /readyz on -http-addr, with the
+// articles published and, once a feed poller registers them, feed metrics.
+func (c *common) serveOps(ctx context.Context, log zerolog.Logger, pub *publish.Kafka, admin *kafka.Admin) (func(), error) {
+	c.ops = ops.NewServer(c.httpAddr, log)
+	c.ops.Ready("kafka", func(ctx context.Context) error {
+		_, err := admin.Partitions(ctx, c.topic)
+		return err
+	})
+	c.ops.Live("process", func(context.Context) error { return nil })
+	c.ops.Registry().MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Namespace: ops.Namespace, Name: "ingest_published_total", Help: "Articles ingest published and Kafka acknowledged.",
+	}, func() float64 { return float64(pub.Published()) }))
+	if _, err := c.ops.Listen(); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = c.ops.Run(ctx) }()
+	return func() { cancel(); <-done }, nil
 }
 
 func runFiles(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

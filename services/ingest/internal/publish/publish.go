@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -41,9 +42,13 @@ func (c *Config) Validate() error {
 
 // Kafka publishes raw articles through newsflow's Kafka publisher.
 type Kafka struct {
-	cfg Config
-	pub *kafka.Publisher
+	cfg       Config
+	pub       *kafka.Publisher
+	published atomic.Int64
 }
+
+// Published is how many messages were acknowledged so far, for metrics.
+func (k *Kafka) Published() int64 { return k.published.Load() }
 
 // New wraps a publisher. Closing it stays with the caller.
 func New(cfg Config, pub *kafka.Publisher) (*Kafka, error) {
@@ -95,9 +100,11 @@ func (k *Kafka) PublishMessages(ctx context.Context, msgs []*message.Message) er
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := k.pub.Publish(k.cfg.Topic, msgs[start:min(start+k.cfg.Chunk, len(msgs))]...); err != nil {
+		chunk := msgs[start:min(start+k.cfg.Chunk, len(msgs))]
+		if err := k.pub.Publish(k.cfg.Topic, chunk...); err != nil {
 			return err
 		}
+		k.published.Add(int64(len(chunk)))
 	}
 	return nil
 }
