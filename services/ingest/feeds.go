@@ -1,7 +1,6 @@
 package main
 
 import (
-
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/pkg/logging"
 	"github.com/newsflow/newsflow/pkg/ops"
