@@ -54,11 +54,16 @@ func Languages() []string {
 
 // FindMentions returns the date and time expressions of text in language
 // lang, resolved against ref, in text order and without overlaps.
+//
+// Each rule finds its matches as Go's regexp.FindAllStringSubmatchIndex
+// would in each window (leftmost first, one match ending where the next
+// search starts, a match rejected below still taking its text), but a
+// rule is only tried where the byte can start it.
 func FindMentions(text, lang string, ref Ref) []Mention {
 	lx := lexicons[lang]
-	rules := rulesByLang[lang]
+	rs := ruleSets[lang]
 	if lx == nil {
-		rules = rulesByLang[""]
+		rs = ruleSets[""]
 	}
 	type cand struct {
 		Mention
@@ -66,18 +71,29 @@ func FindMentions(text, lang string, ref Ref) []Mention {
 	}
 	var cands []cand
 	folded := fold(text)
+	next := make([]int, len(rs.rules)) // where each rule's next match may start
+	caps := make([]int, 2*(rs.maxCap+1))
+	for i := range caps {
+		caps[i] = -1
+	}
 	for _, win := range windows(text, lang) {
-		sub := folded[win[0]:win[1]]
-		for prio, r := range rules {
-			names := r.re.SubexpNames()
-			for _, loc := range r.re.FindAllStringSubmatchIndex(sub, -1) {
-				for i := range loc {
-					if loc[i] >= 0 {
-						loc[i] += win[0]
-					}
+		s := folded[:win[1]]
+		for p := win[0]; p < win[1]; p++ {
+			for _, prio := range rs.byByte[s[p]] {
+				r := &rs.rules[prio]
+				if next[prio] > p || !r.pat.mayStart(s, p) {
+					continue
 				}
-				g := groups{text: text, names: names, loc: loc}
-				start, end := loc[0], loc[1]
+				loc := caps[:2*(r.pat.ncap+1)]
+				if !r.pat.matchAt(s, win[0], p, loc) {
+					continue
+				}
+				next[prio] = loc[1]
+				g := groups{text: text, names: r.pat.names, loc: slices.Clone(loc)}
+				for i := range loc {
+					loc[i] = -1
+				}
+				start, end := g.loc[0], g.loc[1]
 				if s, e, ok := g.span("span"); ok {
 					start, end = s, e
 				}
@@ -213,9 +229,9 @@ const (
 // windows returns the stretches of text worth running the rules on: around
 // the anchors every date expression contains (a digit, a month or day name,
 // a word for a day, a unit or a season), merged where they meet. Most of a
-// news text has none, and Go's regexp engine is linear but not fast.
+// news text has none.
 func windows(text, lang string) [][2]int {
-	anchors := anchorWords[lang]
+	anchors := anchorSets[lang]
 	var out [][2]int
 	addWin := func(s, e int) {
 		s, e = max(0, s-leftMargin), min(len(text), e+rightMargin)
@@ -233,38 +249,84 @@ func windows(text, lang string) [][2]int {
 	}
 	start := -1
 	digit := false
-	for i, r := range text + " " {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\'' || r == '’' {
+	word := func(end int) {
+		if digit || anchors.has(text[start:end]) {
+			addWin(start, end)
+		}
+		start = -1
+	}
+	for i, r := range text {
+		if r < utf8.RuneSelf {
+			// ASCII fast path of the test below
+			if 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '\'' {
+				if start < 0 {
+					start, digit = i, false
+				}
+				digit = digit || '0' <= r && r <= '9'
+				continue
+			}
+		} else if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '’' {
 			if start < 0 {
 				start, digit = i, false
 			}
-			if unicode.IsDigit(r) {
-				digit = true
-			}
+			digit = digit || unicode.IsDigit(r)
 			continue
 		}
 		if start >= 0 {
-			if digit || isAnchor(anchors, strings.ToLower(text[start:i])) {
-				addWin(start, i)
-			}
-			start = -1
+			word(i)
 		}
+	}
+	if start >= 0 {
+		word(len(text))
 	}
 	return out
 }
 
-func isAnchor(anchors map[string]bool, w string) bool {
-	if anchors[w] {
+// anchorSet holds one language's anchor words.
+type anchorSet struct {
+	words map[string]bool
+	// prefixes are the anchors of four bytes and more, which also anchor
+	// the words they start (compounds: maandagavond, Montagabend,
+	// vanochtend); heads are their first four bytes.
+	prefixes  map[string]bool
+	heads     map[string]bool
+	maxPrefix int
+}
+
+// has reports whether w, as written, is an anchor or starts with one.
+func (a anchorSet) has(w string) bool {
+	w = strings.ToLower(w)
+	if a.words[w] {
 		return true
 	}
-	// compounds: maandagavond, Montagabend, vanochtend
-	for a := range anchors {
-		if len(a) >= 4 && strings.HasPrefix(w, a) {
+	if len(w) < 4 || !a.heads[w[:4]] {
+		return false
+	}
+	for n := 4; n <= len(w) && n <= a.maxPrefix; n++ {
+		if a.prefixes[w[:n]] {
 			return true
 		}
 	}
 	return false
 }
+
+var anchorSets = func() map[string]anchorSet {
+	out := make(map[string]anchorSet, len(anchorWords))
+	for code, m := range anchorWords {
+		a := anchorSet{words: m, prefixes: map[string]bool{}, heads: map[string]bool{}}
+		// every key counts as a prefix, whatever its value: a word for
+		// another language's noon is still a prefix here
+		for w := range m {
+			if len(w) >= 4 {
+				a.prefixes[w] = true
+				a.heads[w[:4]] = true
+				a.maxPrefix = max(a.maxPrefix, len(w))
+			}
+		}
+		out[code] = a
+	}
+	return out
+}()
 
 // anchorWords are, per language, the words at least one of which every
 // date expression of that language contains.

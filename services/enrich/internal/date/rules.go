@@ -1,6 +1,7 @@
 package date
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"sort"
@@ -33,10 +34,12 @@ const (
 	kYearEarlier             // a year earlier: the last mentioned time, a year before
 )
 
-// rule is one pattern of one language.
+// rule is one pattern of one language: a regular expression (see
+// match.go for how it runs).
 type rule struct {
 	kind kind
-	re   *regexp.Regexp
+	expr string
+	pat  *pattern
 }
 
 // alt builds an alternation of words, longest first so that "sept" is tried
@@ -84,7 +87,11 @@ func buildRules(lx *lexicon) []rule {
 	var rs []rule
 	add := func(k kind, pat string) {
 		// patterns are lower case and run on lower-cased text (see fold)
-		rs = append(rs, rule{kind: k, re: regexp.MustCompile(pat)})
+		p, err := compilePattern(pat)
+		if err != nil {
+			panic(fmt.Sprintf("date: rule %d: %v", k, err))
+		}
+		rs = append(rs, rule{kind: k, expr: pat, pat: p})
 	}
 	add(kISO, isoPat)
 	add(kNumeric, numPat)
@@ -233,4 +240,28 @@ var rulesByLang = func() map[string][]rule {
 		m[code] = buildRules(lx)
 	}
 	return m
+}()
+
+// ruleSet is one language's rules, indexed by the bytes they can start with.
+type ruleSet struct {
+	rules  []rule
+	byByte [256][]int // rules, in order, that can start with the byte
+	maxCap int
+}
+
+var ruleSets = func() map[string]*ruleSet {
+	out := make(map[string]*ruleSet, len(rulesByLang))
+	for code, rules := range rulesByLang {
+		rs := &ruleSet{rules: rules}
+		for i, r := range rules {
+			rs.maxCap = max(rs.maxCap, r.pat.ncap)
+			for b := 0; b < 256; b++ {
+				if r.pat.first.has(byte(b)) {
+					rs.byByte[b] = append(rs.byByte[b], i)
+				}
+			}
+		}
+		out[code] = rs
+	}
+	return out
 }()
