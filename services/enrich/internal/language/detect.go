@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -42,6 +43,10 @@ type Detector struct {
 	byScript [numScripts][]int // configured languages per script
 	unique   map[rune][]int    // letters unique to one configured language
 	shared   []sharedGroup
+	// sharedOf maps a letter to the shared groups holding it, once per
+	// time it is listed there
+	sharedOf map[rune][]int
+	indexes  indexes
 	preload  bool
 }
 
@@ -78,7 +83,7 @@ func NewDetector(codes []string) (*Detector, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Detector{langs: idx, unique: make(map[rune][]int)}
+	d := &Detector{langs: idx, unique: make(map[rune][]int), sharedOf: make(map[rune][]int)}
 	for _, li := range idx {
 		l := supported[li]
 		d.byScript[l.script] = append(d.byScript[l.script], li)
@@ -94,6 +99,12 @@ func NewDetector(codes []string) (*Detector, error) {
 			}
 		}
 		if len(ls) > 0 {
+			for _, r := range g.letters {
+				if r < utf8.RuneSelf {
+					panic("language: shared letters must not be ASCII") // filter skips ASCII words
+				}
+				d.sharedOf[r] = append(d.sharedOf[r], len(d.shared))
+			}
 			d.shared = append(d.shared, sharedGroup{letters: g.letters, langs: ls})
 		}
 	}
@@ -360,23 +371,34 @@ func (d *Detector) filter(ws []word) []int {
 	if len(inScript) == 0 {
 		return d.langs
 	}
-	langCounts := make(map[int]int)
-	for _, g := range d.shared {
-		for _, w := range ws {
-			for _, r := range g.letters {
-				if strings.ContainsRune(w.s, r) {
-					for _, li := range g.langs {
-						if slices.Contains(inScript, li) {
-							langCounts[li]++
-						}
-					}
+	// count, per language of the script, the words carrying each of its
+	// shared letters
+	var langCounts, inScriptSet [len(supportedArrayMarker)]int
+	for _, li := range inScript {
+		inScriptSet[li] = 1
+	}
+	var letters []rune
+	for _, w := range ws {
+		if isASCII(w.s) {
+			continue
+		}
+		letters = letters[:0]
+		for _, r := range w.s {
+			if _, ok := d.sharedOf[r]; ok && !slices.Contains(letters, r) {
+				letters = append(letters, r)
+			}
+		}
+		for _, r := range letters {
+			for _, gi := range d.sharedOf[r] {
+				for _, li := range d.shared[gi].langs {
+					langCounts[li] += inScriptSet[li]
 				}
 			}
 		}
 	}
 	var subset []int
 	for li, n := range langCounts {
-		if float64(n) >= float64(len(ws))*0.5 {
+		if n > 0 && float64(n) >= float64(len(ws))*0.5 {
 			subset = append(subset, li)
 		}
 	}
@@ -392,11 +414,20 @@ func (d *Detector) filter(ws []word) []int {
 func gate(text string, cands []int) []int {
 	out := cands[:0:0]
 	for _, li := range cands {
-		if m := supported[li].marker; m == nil || m.MatchString(text) {
+		if m := supported[li].marker; m == nil || m(text) {
 			out = append(out, li)
 		}
 	}
 	return out
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func countNonZero(xs []int) int {
@@ -536,38 +567,54 @@ func (d *Detector) detectShort(ws []word, cands []int, res Result) Result {
 // detectLong scores long text with trigrams, in chunks, and checks that one
 // language wins most of it.
 func (d *Detector) detectLong(ws []word, cands []int, res Result) Result {
+	x := d.index(cands)
+	sc := longScratchPool.Get().(*longScratch)
+	defer longScratchPool.Put(sc)
+	sc.reset(len(cands))
+	for ci, li := range cands {
+		s := x.slotOf[li]
+		sc.slots[ci] = s
+		sc.isCand[s] = true
+	}
 	chunks := chunkWords(ws)
-	totals := make(map[int]float64, len(cands))
-	wins := make(map[int]int)
+	totals, wins := sc.totals[:len(cands)], sc.wins[:len(cands)]
 	trigrams := 0
 	scoredLetters := 0
 	for _, c := range chunks {
-		g := newGrams(c, []int{3})
-		trigrams += len(g.distinct[3])
-		letters := 0
-		for _, w := range c {
-			letters += w.runes
-		}
+		letters := sc.distinctTrigrams(c)
+		trigrams += len(sc.set.grams)
 		scoredLetters += letters
-		bestLi, bestS := -1, math.Inf(-1)
-		for _, li := range cands {
-			s, n := g.sum(li, 3)
-			if n == 0 {
+		acc, found := sc.acc[:len(cands)], sc.found[:len(cands)]
+		clear(acc)
+		clear(found)
+		for _, g := range sc.set.grams {
+			sc.lookup(x, g, len(cands))
+			for ci, s := range sc.slots[:len(cands)] {
+				if sc.mark[s] == sc.stamp {
+					acc[ci] += -float64(sc.val[s]) / qScale
+					found[ci]++
+				}
+			}
+		}
+		bestCi, bestS := -1, math.Inf(-1)
+		for ci := range cands {
+			s := acc[ci]
+			if found[ci] == 0 {
 				s = math.Inf(-1)
 			}
-			totals[li] += s
+			totals[ci] += s
 			if s > bestS {
-				bestLi, bestS = li, s
+				bestCi, bestS = ci, s
 			}
 		}
-		if bestLi >= 0 {
-			wins[bestLi] += letters
+		if bestCi >= 0 {
+			wins[bestCi] += letters
 		}
 	}
 	var all []scored
-	for li, s := range totals {
-		if !math.IsInf(s, -1) {
-			all = append(all, scored{li, s})
+	for ci, li := range cands {
+		if !math.IsInf(totals[ci], -1) {
+			all = append(all, scored{li, totals[ci]})
 		}
 	}
 	if len(all) == 0 {
@@ -583,11 +630,86 @@ func (d *Detector) detectLong(ws []word, cands []int, res Result) Result {
 	res.Margin = m
 	conf := longCalibration.confidence(m, res.Letters)
 	res = finish(res, all, "long", conf)
-	if share := float64(wins[all[0].li]) / float64(max(scoredLetters, 1)); share < mixedShare {
+	won := wins[slices.Index(cands, all[0].li)]
+	if share := float64(won) / float64(max(scoredLetters, 1)); share < mixedShare {
 		res.Code, res.Reason = undetermined, "mixed"
 		res.Confidence = 1 - share
 	}
 	return res
+}
+
+// longScratch is the working memory of detectLong, reused across calls.
+type longScratch struct {
+	set         trigramSet
+	offs        []int
+	slots       [len(supportedArrayMarker)]int8 // index slot per candidate
+	isCand      [len(supportedArrayMarker)]bool // by slot
+	mark        [len(supportedArrayMarker)]uint32
+	val         [len(supportedArrayMarker)]uint16
+	stamp       uint32
+	acc, totals [len(supportedArrayMarker)]float64
+	found, wins [len(supportedArrayMarker)]int
+}
+
+var longScratchPool = sync.Pool{New: func() any { return new(longScratch) }}
+
+func (sc *longScratch) reset(n int) {
+	clear(sc.isCand[:])
+	clear(sc.mark[:])
+	clear(sc.totals[:n])
+	clear(sc.wins[:n])
+	sc.stamp = 0
+}
+
+// distinctTrigrams collects the distinct trigrams of a chunk, in the order
+// newGrams finds them, and returns its letter count.
+func (sc *longScratch) distinctTrigrams(ws []word) int {
+	letters := 0
+	for _, w := range ws {
+		letters += w.runes
+	}
+	sc.set.reset(letters)
+	for _, w := range ws {
+		if w.runes < longOrder {
+			continue
+		}
+		// byte offsets of the rune starts, plus the end
+		bo := sc.offs[:0]
+		for i := range w.s {
+			bo = append(bo, i)
+		}
+		bo = append(bo, len(w.s))
+		sc.offs = bo
+		for i := 0; i+longOrder < len(bo); i++ {
+			h3 := hashString(w.s[bo[i]:bo[i+3]])
+			if !sc.set.add(h3) {
+				continue
+			}
+			sc.set.grams = append(sc.set.grams, [longOrder + 1]uint64{0, hashString(w.s[bo[i]:bo[i+1]]), hashString(w.s[bo[i]:bo[i+2]]), h3})
+		}
+	}
+	return letters
+}
+
+// lookup sets, for every language of the index, the log probability of the
+// trigram g backed off to its longest prefix the language knows: val[slot]
+// where mark[slot] is the new stamp. It stops backing off once all n
+// candidates are served.
+func (sc *longScratch) lookup(x *ngramIndex, g [longOrder + 1]uint64, n int) {
+	sc.stamp++
+	need := n
+	for order := longOrder; order >= 1 && need > 0; order-- {
+		for _, e := range x.orders[order].get(g[order]) {
+			s := e >> 16
+			if sc.mark[s] == sc.stamp {
+				continue
+			}
+			sc.mark[s], sc.val[s] = sc.stamp, uint16(e)
+			if sc.isCand[s] {
+				need--
+			}
+		}
+	}
 }
 
 // chunkWords cuts words into pieces of about chunkLetters letters, at most

@@ -2,9 +2,10 @@ package language
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // script is a writing system; a word belongs to a script when all its letters do.
@@ -39,10 +40,10 @@ type lang struct {
 	// linguaDir is the folder of the lingua-go model; empty for languages
 	// whose model this package trains itself (see trained.go).
 	linguaDir string
-	// marker, when set, must match the text for the language to be a
+	// marker, when set, must accept the text for the language to be a
 	// candidate: trained models are small and would otherwise win on
 	// n-grams they have never seen.
-	marker *regexp.Regexp
+	marker func(text string) bool
 }
 
 // supported lists every language the detector can be configured with.
@@ -90,7 +91,7 @@ var supported = []lang{
 	{code: "mn", name: "Mongolian", script: scriptCyrillic, unique: "ӨөҮү", linguaDir: "mn"},
 	{code: "mr", name: "Marathi", script: scriptDevanagari, unique: "ळ", linguaDir: "mr"},
 	{code: "ms", name: "Malay", script: scriptLatin, linguaDir: "ms"},
-	{code: "mt", name: "Maltese", script: scriptLatin, unique: "ĦħĠġĊċ", marker: maltese},
+	{code: "mt", name: "Maltese", script: scriptLatin, unique: "ĦħĠġĊċ", marker: hasMalteseMarks},
 	{code: "nb", name: "Norwegian Bokmål", script: scriptLatin, linguaDir: "nb"},
 	{code: "nl", name: "Dutch", script: scriptLatin, linguaDir: "nl"},
 	{code: "nn", name: "Norwegian Nynorsk", script: scriptLatin, linguaDir: "nn"},
@@ -114,9 +115,79 @@ var supported = []lang{
 	{code: "zh", name: "Chinese", script: scriptHan, linguaDir: "zh"},
 }
 
-// maltese matches the letters and the hyphenated article forms of Maltese
-// ("il-gvern", "tal-pulizija", "fis-sena").
-var maltese = regexp.MustCompile(`(?i)[ħġċż]|għ|(?:^|[^\pL])(?:il|l|tal|fil|mil|mill|bil|għall|lill|sal|tas|tat|taż|tad|tar|tan|tax|fis|fit|fid|fix|fir|fl|is|it|id|ix|iż|in|ir|ta)-\pL|\bta'`)
+// hasMalteseMarks reports whether text shows Maltese letters or article
+// forms ("il-gvern", "tal-pulizija", "fis-sena", "ta'"): what the regular
+// expression
+//
+//	(?i)[ħġċż]|għ|(?:^|[^\pL])(?:il|l|tal|fil|mil|mill|bil|għall|lill|sal|tas|tat|taż|tad|tar|tan|tax|fis|fit|fid|fix|fir|fl|is|it|id|ix|iż|in|ir|ta)-\pL|\bta'
+//
+// matches, in one pass without a regexp engine (the test holds it to that
+// expression).
+func hasMalteseMarks(text string) bool {
+	for i, r := range text {
+		switch r {
+		case 'ħ', 'Ħ', 'ġ', 'Ġ', 'ċ', 'Ċ', 'ż', 'Ż':
+			return true
+		case '-':
+			// the whole run of letters before the hyphen is an article
+			// form, and a letter follows
+			j := i
+			for j > 0 && i-j <= maxArticle {
+				c, size := utf8.DecodeLastRuneInString(text[:j])
+				if !foldLetter(c) {
+					break
+				}
+				j -= size
+			}
+			if j == i || i-j > maxArticle {
+				continue
+			}
+			if next, _ := utf8.DecodeRuneInString(text[i+1:]); i+1 < len(text) && foldLetter(next) && malteseArticle(text[j:i]) {
+				return true
+			}
+		case '\'':
+			// \bta': no ASCII word character before "ta"
+			if i >= 2 && (text[i-2] == 't' || text[i-2] == 'T') && (text[i-1] == 'a' || text[i-1] == 'A') &&
+				(i == 2 || !isASCIIWordByte(text[i-3])) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var malteseArticles = []string{"il", "l", "tal", "fil", "mil", "mill", "bil", "għall", "lill", "sal", "tas", "tat", "taż", "tad",
+	"tar", "tan", "tax", "fis", "fit", "fid", "fix", "fir", "fl", "is", "it", "id", "ix", "iż", "in", "ir", "ta"}
+
+// maxArticle bounds the bytes of an article form in any case ("GĦALL").
+const maxArticle = 16
+
+// foldLetter is \pL under (?i): a letter, or a character whose case
+// variants include one (U+0345 folds with iota).
+func foldLetter(r rune) bool {
+	if unicode.IsLetter(r) {
+		return true
+	}
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		if unicode.IsLetter(f) {
+			return true
+		}
+	}
+	return false
+}
+
+func malteseArticle(w string) bool {
+	for _, a := range malteseArticles {
+		if strings.EqualFold(w, a) {
+			return true
+		}
+	}
+	return false
+}
+
+func isASCIIWordByte(c byte) bool {
+	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+}
 
 // aliases maps codes accepted in configuration to the code reported.
 var aliases = map[string]string{"no": "nb"}

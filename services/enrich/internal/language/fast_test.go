@@ -1,0 +1,121 @@
+package language
+
+import (
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// devLines returns the development sentences by language.
+func devLines(tb testing.TB) map[string][]string {
+	files, _ := filepath.Glob("../../testdata/langdev/*.txt")
+	if len(files) == 0 {
+		tb.Fatal("no development set")
+	}
+	out := map[string][]string{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out[strings.TrimSuffix(filepath.Base(f), ".txt")] = strings.Split(strings.TrimSpace(string(data)), "\n")
+	}
+	return out
+}
+
+// mixedTexts strings development sentences together: whole articles in
+// one language, articles of two languages, and runs of a few words, some
+// in two scripts, so that every path of the detector is taken.
+func mixedTexts(tb testing.TB, n int) []string {
+	lines := devLines(tb)
+	var codes []string
+	for c := range lines {
+		codes = append(codes, c)
+	}
+	slicesSort(codes)
+	rng := rand.New(rand.NewPCG(7, 8))
+	var out []string
+	for _, c := range codes {
+		out = append(out, strings.Join(lines[c], " "), strings.Join(lines[c][:10], "\n\n"))
+	}
+	for range n {
+		var b strings.Builder
+		for k := 1 + rng.IntN(12); k > 0; k-- {
+			ls := lines[codes[rng.IntN(len(codes))]]
+			l := ls[rng.IntN(len(ls))]
+			if rng.IntN(3) == 0 {
+				ws := strings.Fields(l)
+				i := rng.IntN(len(ws))
+				l = strings.Join(ws[i:min(len(ws), i+1+rng.IntN(4))], " ")
+			}
+			b.WriteString(l)
+			b.WriteString([]string{" ", "\n\n", ", ", " - "}[rng.IntN(4)])
+		}
+		out = append(out, b.String())
+	}
+	return out
+}
+
+func slicesSort(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// TestFastPathsAgree holds the fast filter, the Maltese gate and the
+// merged-table scoring of long text to the code they replaced.
+func TestFastPathsAgree(t *testing.T) {
+	d := defaultDetector(t)
+	n := 600
+	if testing.Short() {
+		n = 100
+	}
+	long := 0
+	for _, text := range mixedTexts(t, n) {
+		ws := splitWords(text)
+		if len(ws) == 0 {
+			continue
+		}
+		got, want := d.filter(ws), d.filterReference(ws)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("filter(%q) = %v, reference %v", text, got, want)
+		}
+		cands := gate(text, got)
+		letters := 0
+		for _, w := range ws {
+			letters += w.runes
+		}
+		if letters < longText || len(cands) < 2 {
+			continue
+		}
+		long++
+		res := Result{Code: undetermined, Letters: letters}
+		if g, w := d.detectLong(ws, cands, res), d.detectLongReference(ws, cands, res); !reflect.DeepEqual(g, w) {
+			t.Fatalf("detectLong(%q):\n got %+v\nwant %+v", text, g, w)
+		}
+	}
+	if long < n/4 {
+		t.Errorf("only %d long texts", long)
+	}
+}
+
+// TestAllLanguagesIndex takes the merged tables of every configured
+// language: text with as many Latin as Cyrillic words.
+func TestAllLanguagesIndex(t *testing.T) {
+	d := defaultDetector(t)
+	text := strings.Repeat("Правительство одобрило законопроект government announced plans ", 12)
+	ws := splitWords(text)
+	cands := gate(text, d.filter(ws))
+	if len(cands) != len(d.langs)-1 { // all but Maltese
+		t.Fatalf("candidates %v: the fixture no longer mixes scripts evenly", cands)
+	}
+	res := Result{Code: undetermined, Letters: 500}
+	if g, w := d.detectLong(ws, cands, res), d.detectLongReference(ws, cands, res); !reflect.DeepEqual(g, w) {
+		t.Fatalf("got %+v\nwant %+v", g, w)
+	}
+}

@@ -1,0 +1,120 @@
+package language
+
+import (
+	"math"
+	"slices"
+	"strings"
+)
+
+// The detector's functions as they were before they were made faster, kept
+// as the references the fast ones must agree with.
+
+// filter narrows the configured languages to those of the text's main script
+// and, when at least half the words carry letters few languages use, to those.
+func (d *Detector) filterReference(ws []word) []int {
+	var counts [numScripts]int
+	for _, w := range ws {
+		if w.script != scriptOther {
+			counts[w.script]++
+		}
+	}
+	best, bestN, distinct := scriptOther, 0, make(map[int]bool)
+	for s, n := range counts {
+		if n == 0 {
+			continue
+		}
+		distinct[n] = true
+		if n > bestN {
+			best, bestN = script(s), n
+		}
+	}
+	if bestN == 0 || (len(distinct) == 1 && countNonZero(counts[:]) > 1) {
+		return d.langs
+	}
+	inScript := d.byScript[best]
+	if len(inScript) == 0 {
+		return d.langs
+	}
+	langCounts := make(map[int]int)
+	for _, g := range d.shared {
+		for _, w := range ws {
+			for _, r := range g.letters {
+				if strings.ContainsRune(w.s, r) {
+					for _, li := range g.langs {
+						if slices.Contains(inScript, li) {
+							langCounts[li]++
+						}
+					}
+				}
+			}
+		}
+	}
+	var subset []int
+	for li, n := range langCounts {
+		if float64(n) >= float64(len(ws))*0.5 {
+			subset = append(subset, li)
+		}
+	}
+	if len(subset) > 0 {
+		slices.Sort(subset)
+		return subset
+	}
+	return inScript
+}
+
+// detectLong scores long text with trigrams, in chunks, and checks that one
+// language wins most of it.
+func (d *Detector) detectLongReference(ws []word, cands []int, res Result) Result {
+	chunks := chunkWords(ws)
+	totals := make(map[int]float64, len(cands))
+	wins := make(map[int]int)
+	trigrams := 0
+	scoredLetters := 0
+	for _, c := range chunks {
+		g := newGrams(c, []int{3})
+		trigrams += len(g.distinct[3])
+		letters := 0
+		for _, w := range c {
+			letters += w.runes
+		}
+		scoredLetters += letters
+		bestLi, bestS := -1, math.Inf(-1)
+		for _, li := range cands {
+			s, n := g.sum(li, 3)
+			if n == 0 {
+				s = math.Inf(-1)
+			}
+			totals[li] += s
+			if s > bestS {
+				bestLi, bestS = li, s
+			}
+		}
+		if bestLi >= 0 {
+			wins[bestLi] += letters
+		}
+	}
+	var all []scored
+	for li, s := range totals {
+		if !math.IsInf(s, -1) {
+			all = append(all, scored{li, s})
+		}
+	}
+	if len(all) == 0 {
+		res.Reason = "short"
+		return res
+	}
+	sortScored(all)
+	// per-trigram margin, so the calibration sees the evidence per n-gram
+	m := margin(all)
+	if trigrams > 0 {
+		m /= float64(trigrams)
+	}
+	res.Margin = m
+	conf := longCalibration.confidence(m, res.Letters)
+	res = finish(res, all, "long", conf)
+	if share := float64(wins[all[0].li]) / float64(max(scoredLetters, 1)); share < mixedShare {
+		res.Code, res.Reason = undetermined, "mixed"
+		res.Confidence = 1 - share
+	}
+	return res
+}
