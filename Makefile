@@ -107,6 +107,27 @@ eval-dates:
 # NEWSFLOW_TEST_PG_DSN), reporting articles/s and batch write p50/p99.
 .PHONY: bench-sinks
 SINKBENCH_ARGS ?= -n 100000
+# The benchmark suite (issue 11): hot paths, the transport against kgo and
+# watermill-kafka, enrichment, and the pipeline end to end; writes
+# docs/benchmarks.md and its plots. Long (about an hour on two cores).
+BENCH := var/bench
+BENCH_N ?= 100000
+BENCH_TRANSPORT_N ?= 200000
+.PHONY: bench
+bench: build
+	@mkdir -p $(BENCH)
+	uptime > $(BENCH)/load.txt
+	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 -benchtime 2s ./pkg/... ./services/enrich/... > $(BENCH)/go-bench.txt
+	cd e2e && $(GO) run ./cmd/transbench -n $(BENCH_TRANSPORT_N) -runs 3 -clients newsflow,newsflow-batched,kgo,watermill-kafka -json ../$(BENCH)/transport.json
+	cd e2e && $(GO) run ./cmd/pipebench -gen ../$(BENCH)/articles.jsonl -n 2000 -size 3600
+	/usr/bin/time -f 'maxrss_kb %M' $(BIN)/enrich tag -workers 1 -timings < $(BENCH)/articles.jsonl > /dev/null 2> $(BENCH)/enrich-tag.txt
+	cd e2e && $(GO) run ./cmd/pipebench -n $(BENCH_N) -to sqlite,postgres,jsonl -json ../$(BENCH)/e2e-full.json
+	cd e2e && $(GO) run ./cmd/pipebench -n $(BENCH_N) -to sqlite,postgres,jsonl -enrich-workers 2 -json ../$(BENCH)/e2e-full-2workers.json
+	cd e2e && $(GO) run ./cmd/pipebench -n $(BENCH_N) -to sqlite -taggers none -json ../$(BENCH)/e2e-passthrough.json
+	cd e2e && $(GO) run ./cmd/pipebench -rate 200 -duration 60s -to sqlite -json ../$(BENCH)/e2e-latency.json
+	uptime >> $(BENCH)/load.txt
+	cd e2e && $(GO) run ./cmd/benchreport -dir ../$(BENCH) -out ../docs/benchmarks.md
+
 bench-sinks:
 	cd services/sink && nice -n 10 $(GO) run ./cmd/sinkbench $(SINKBENCH_ARGS)
 

@@ -13,7 +13,9 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -95,11 +97,31 @@ func runTag(ctx context.Context, args []string, getenv func(string) string, stdi
 		}
 		defer pprof.StopCPUProfile()
 	}
-	err = offline.Tag(ctx, p, stdin, stdout, stderr, *workers)
+	var e offline.Enricher = p
+	var cnt *countingEnricher
+	if tt != nil {
+		cnt = &countingEnricher{Enricher: p}
+		e = cnt
+	}
+	start := time.Now()
+	err = offline.Tag(ctx, e, stdin, stdout, stderr, *workers)
 	if tt != nil {
 		tt.print(stderr)
+		fmt.Fprintf(stderr, "articles %d words %d seconds %.3f\n", cnt.articles.Load(), cnt.words.Load(), time.Since(start).Seconds())
 	}
 	return err
+}
+
+// countingEnricher counts articles and words, for -timings.
+type countingEnricher struct {
+	offline.Enricher
+	articles, words atomic.Int64
+}
+
+func (c *countingEnricher) Enrich(a *article.Raw) (*article.Enriched, error) {
+	c.articles.Add(1)
+	c.words.Add(int64(len(strings.Fields(a.Title)) + len(strings.Fields(a.Body))))
+	return c.Enricher.Enrich(a)
 }
 
 // tagTimes sums the time each tagger takes, for -timings.

@@ -1,34 +1,71 @@
 // Command pipebench measures the whole local pipeline: it starts the
-// embedded broker (on disk), enrich and sink as processes, writes N generated
-// articles as JSON Lines, ingests them, and times until every sink has
-// committed the last one.
+// embedded broker (on disk), enrich and sink as processes, and pushes
+// generated articles through.
+//
+// Throughput mode (default): N articles are written as JSON Lines and
+// ingested; the clock runs from the first publish to the last commit of every
+// sink. Latency mode (-rate): articles are published at a fixed rate for
+// -duration, each stamped with its publish time, and the latency of each is
+// its sink's stored_at minus that time (SQLite), reported as p50/p90/p99.
 package main
 
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+	_ "modernc.org/sqlite"
 
 	"github.com/newsflow/newsflow/e2e/gen"
 	"github.com/newsflow/newsflow/e2e/harness"
 	"github.com/newsflow/newsflow/pkg/article"
 	"github.com/newsflow/newsflow/pkg/broker"
+	"github.com/newsflow/newsflow/pkg/kafka"
 )
 
+// Result is what one run measured.
+type Result struct {
+	Mode        string    `json:"mode"` // throughput or latency
+	Articles    int       `json:"articles"`
+	Size        int       `json:"size"`
+	Targets     []string  `json:"targets"`
+	Taggers     string    `json:"taggers"`
+	Workers     int       `json:"enrich_workers"`
+	IngestRate  float64   `json:"ingest_per_second,omitempty"`
+	Rate        float64   `json:"pipeline_per_second,omitempty"`
+	Seconds     float64   `json:"seconds"`
+	OfferedRate float64   `json:"offered_per_second,omitempty"`
+	P50         float64   `json:"latency_p50_seconds,omitempty"`
+	P90         float64   `json:"latency_p90_seconds,omitempty"`
+	P99         float64   `json:"latency_p99_seconds,omitempty"`
+	Max         float64   `json:"latency_max_seconds,omitempty"`
+	Latencies   []float64 `json:"latencies_seconds,omitempty"`
+}
+
 func main() {
-	n := flag.Int("n", 10000, "articles to push through")
+	n := flag.Int("n", 10000, "articles to push through (throughput mode)")
 	size := flag.Int("size", 3000, "approximate body size in bytes")
-	targets := flag.String("to", "sqlite,jsonl", "sink targets: sqlite, jsonl (comma-separated)")
+	targets := flag.String("to", "sqlite,jsonl", "sink targets: sqlite, jsonl, postgres (comma-separated)")
 	seed := flag.Uint64("seed", 1, "generator seed")
 	keep := flag.Bool("keep", false, "keep the working directory")
-	enrichArgs := flag.String("enrich-args", "", "extra flags for enrich, space-separated")
+	taggers := flag.String("taggers", "language,date,entities,sentiment", "enrich -taggers (none for pass-through)")
+	workers := flag.Int("enrich-workers", 1, "enrich processes")
+	rate := flag.Float64("rate", 0, "latency mode: articles per second offered")
+	duration := flag.Duration("duration", time.Minute, "latency mode: how long articles are offered")
+	out := flag.String("json", "", "write the result as JSON to this file")
 	genOnly := flag.String("gen", "", "only write the generated articles to this JSON Lines file")
+	pgDSN := flag.String("pg", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "PostgreSQL for the postgres target (a fresh schema is made)")
 	flag.Parse()
 	if *genOnly != "" {
 		if err := write(*genOnly, *n, *size, *seed); err != nil {
@@ -37,80 +74,190 @@ func main() {
 		}
 		return
 	}
-	if err := run(*n, *size, strings.Split(*targets, ","), *seed, *keep, strings.Fields(*enrichArgs)); err != nil {
+	cfg := run{n: *n, size: *size, targets: strings.Split(*targets, ","), seed: *seed, keep: *keep,
+		taggers: *taggers, workers: *workers, rate: *rate, duration: *duration, pg: *pgDSN}
+	res, err := cfg.do()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "pipebench:", err)
 		os.Exit(1)
 	}
+	if *out != "" {
+		data, _ := json.MarshalIndent(res, "", "  ")
+		if err := os.WriteFile(*out, data, 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "pipebench:", err)
+			os.Exit(1)
+		}
+	}
 }
 
-func run(n, size int, targets []string, seed uint64, keep bool, enrichArgs []string) error {
+type run struct {
+	n, size  int
+	targets  []string
+	seed     uint64
+	keep     bool
+	taggers  string
+	workers  int
+	rate     float64
+	duration time.Duration
+	pg       string
+}
+
+func (r run) do() (*Result, error) {
 	dir, err := os.MkdirTemp("", "newsflow-pipebench-")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if !keep {
+	if !r.keep {
 		defer os.RemoveAll(dir)
 	}
 	bin := filepath.Join(dir, "bin")
 	fmt.Printf("building services...\n")
 	if err := harness.Build(bin); err != nil {
-		return err
-	}
-	input := filepath.Join(dir, "articles.jsonl")
-	if err := write(input, n, size, seed); err != nil {
-		return err
+		return nil, err
 	}
 	s, err := harness.Start(dir, bin, broker.Config{})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer s.Close()
 
 	sinkArgs := []string{}
 	groups := map[string]string{article.EnrichGroup: article.RawTopic}
-	for _, t := range targets {
+	db := filepath.Join(dir, "newsflow.db")
+	for _, t := range r.targets {
 		switch t {
 		case "sqlite":
-			sinkArgs = append(sinkArgs, "-to", "sqlite:"+filepath.Join(dir, "newsflow.db"))
+			sinkArgs = append(sinkArgs, "-to", "sqlite:"+db)
 		case "jsonl":
 			sinkArgs = append(sinkArgs, "-to", "jsonl:"+filepath.Join(dir, "out"))
+		case "postgres":
+			schema := fmt.Sprintf("pipebench_%d", time.Now().UnixNano())
+			if out, err := exec.Command("psql", "-At", r.pg, "-c", "CREATE SCHEMA "+schema).CombinedOutput(); err != nil {
+				return nil, fmt.Errorf("creating schema: %v %s", err, out)
+			}
+			defer exec.Command("psql", "-At", r.pg, "-c", "DROP SCHEMA "+schema+" CASCADE").Run()
+			sinkArgs = append(sinkArgs, "-to", r.pg+"&search_path="+schema)
 		default:
-			return fmt.Errorf("unknown target %q", t)
+			return nil, fmt.Errorf("unknown target %q", t)
 		}
 		groups[article.SinkGroupBase+t] = article.EnrichedTopic
 	}
-	if _, err := s.StartService("enrich", "enrich", enrichArgs...); err != nil {
-		return err
+	for i := range r.workers {
+		if _, err := s.StartService(fmt.Sprintf("enrich-%d", i), "enrich", "-taggers", r.taggers); err != nil {
+			return nil, err
+		}
 	}
 	if _, err := s.StartService("sink", "sink", sinkArgs...); err != nil {
-		return err
+		return nil, err
 	}
-	// Let both join their groups before the clock starts.
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	// Let everyone join their groups before the clock starts.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	if err := s.WaitCaughtUp(ctx, nil, groups); err != nil {
 		cancel()
-		return err
+		return nil, err
 	}
 	cancel()
-	time.Sleep(2 * time.Second)
+	time.Sleep(3 * time.Second)
 
+	res := &Result{Articles: r.n, Size: r.size, Targets: r.targets, Taggers: r.taggers, Workers: r.workers}
+	if r.rate > 0 {
+		return res, r.latency(s, res, db, groups)
+	}
+	res.Mode = "throughput"
+	input := filepath.Join(dir, "articles.jsonl")
+	if err := write(input, r.n, r.size, r.seed); err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	report, err := s.Ingest(input)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ingested := time.Since(start)
-	ctx, cancel = context.WithTimeout(context.Background(), 30*time.Minute)
+	ctx, cancel = context.WithTimeout(context.Background(), 2*time.Hour)
 	defer cancel()
-	err = s.WaitCaughtUp(ctx, map[string]int64{article.RawTopic: int64(n), article.EnrichedTopic: int64(n)}, groups)
+	err = s.WaitCaughtUp(ctx, map[string]int64{article.RawTopic: int64(r.n), article.EnrichedTopic: int64(r.n)}, groups)
 	total := time.Since(start)
 	if err != nil {
-		return fmt.Errorf("%w\n%s", err, s.Logs(3000))
+		return nil, fmt.Errorf("%w\n%s", err, s.Logs(3000))
 	}
+	res.IngestRate = float64(r.n) / ingested.Seconds()
+	res.Rate = float64(r.n) / total.Seconds()
+	res.Seconds = total.Seconds()
 	fmt.Print(report)
-	fmt.Printf("articles: %d of ~%d bytes, sinks: %s\n", n, size, strings.Join(targets, ", "))
-	fmt.Printf("ingest:   %6.0f articles/s (%s)\n", float64(n)/ingested.Seconds(), ingested.Round(time.Millisecond))
-	fmt.Printf("pipeline: %6.0f articles/s end to end (%s from first publish to last commit of every sink)\n", float64(n)/total.Seconds(), total.Round(time.Millisecond))
+	fmt.Printf("articles: %d of ~%d bytes, taggers %s, %d enrich worker(s), sinks: %s\n", r.n, r.size, r.taggers, r.workers, strings.Join(r.targets, ", "))
+	fmt.Printf("ingest:   %6.0f articles/s (%s)\n", res.IngestRate, ingested.Round(time.Millisecond))
+	fmt.Printf("pipeline: %6.0f articles/s end to end (%s from first publish to last commit of every sink)\n", res.Rate, total.Round(time.Millisecond))
+	return res, nil
+}
+
+// latency offers articles at a fixed rate and reads each one's latency from
+// the SQLite sink.
+func (r run) latency(s *harness.Stack, res *Result, db string, groups map[string]string) error {
+	if !slices.Contains(r.targets, "sqlite") {
+		return fmt.Errorf("latency mode reads stored_at from the sqlite target")
+	}
+	res.Mode, res.OfferedRate = "latency", r.rate
+	pub, err := kafka.NewPublisher(kafka.PublisherConfig{Conn: s.Conn}, watermill.NopLogger{})
+	if err != nil {
+		return err
+	}
+	defer pub.Close()
+	g := gen.New(r.seed)
+	interval := time.Duration(float64(time.Second) / r.rate)
+	total := int(r.rate * r.duration.Seconds())
+	start := time.Now()
+	for i := range total {
+		if d := time.Until(start.Add(time.Duration(i) * interval)); d > 0 {
+			time.Sleep(d)
+		}
+		a := g.Article(r.size)
+		a.IngestedAt = time.Now().UTC()
+		data, err := article.Encode(a)
+		if err != nil {
+			return err
+		}
+		m := message.NewMessage(watermill.NewUUID(), data)
+		m.Metadata = a.Headers()
+		go func() { _ = pub.Publish(article.RawTopic, m) }() // pacing must not wait for acks
+	}
+	offered := time.Since(start)
+	res.Articles = total
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	if err := s.WaitCaughtUp(ctx, map[string]int64{article.EnrichedTopic: int64(total)}, groups); err != nil {
+		return err
+	}
+	sdb, err := sql.Open("sqlite", "file:"+db+"?mode=ro")
+	if err != nil {
+		return err
+	}
+	defer sdb.Close()
+	rows, err := sdb.Query(`SELECT ingested_at, stored_at FROM articles`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var in, st string
+		if err := rows.Scan(&in, &st); err != nil {
+			return err
+		}
+		ti, err1 := time.Parse(time.RFC3339Nano, in)
+		ts, err2 := time.Parse(time.RFC3339Nano, st)
+		if err1 != nil || err2 != nil {
+			return fmt.Errorf("parsing times %q %q", in, st)
+		}
+		res.Latencies = append(res.Latencies, ts.Sub(ti).Seconds())
+	}
+	slices.Sort(res.Latencies)
+	q := func(p float64) float64 {
+		return res.Latencies[min(len(res.Latencies)-1, int(p*float64(len(res.Latencies))))]
+	}
+	res.P50, res.P90, res.P99, res.Max = q(0.50), q(0.90), q(0.99), res.Latencies[len(res.Latencies)-1]
+	res.Seconds = offered.Seconds()
+	fmt.Printf("offered %d articles at %.0f/s over %s (taggers %s): latency p50 %.3fs p90 %.3fs p99 %.3fs max %.3fs\n",
+		total, r.rate, offered.Round(time.Millisecond), r.taggers, res.P50, res.P90, res.P99, res.Max)
 	return nil
 }
 

@@ -1,0 +1,355 @@
+// Command benchreport turns the outputs of `make bench` into
+// docs/benchmarks.md and two SVG plots: transport throughput per mode and
+// client, and the end-to-end latency distribution.
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+type transport struct {
+	Client   string  `json:"client"`
+	Mode     string  `json:"mode"`
+	Messages int     `json:"messages"`
+	Seconds  float64 `json:"seconds"`
+	CPU      float64 `json:"cpu_seconds"`
+}
+
+type pipe struct {
+	Mode        string    `json:"mode"`
+	Articles    int       `json:"articles"`
+	Size        int       `json:"size"`
+	Targets     []string  `json:"targets"`
+	Taggers     string    `json:"taggers"`
+	Workers     int       `json:"enrich_workers"`
+	IngestRate  float64   `json:"ingest_per_second"`
+	Rate        float64   `json:"pipeline_per_second"`
+	Seconds     float64   `json:"seconds"`
+	OfferedRate float64   `json:"offered_per_second"`
+	P50         float64   `json:"latency_p50_seconds"`
+	P90         float64   `json:"latency_p90_seconds"`
+	P99         float64   `json:"latency_p99_seconds"`
+	Max         float64   `json:"latency_max_seconds"`
+	Latencies   []float64 `json:"latencies_seconds"`
+}
+
+func main() {
+	dir := flag.String("dir", "var/bench", "directory with the benchmark outputs")
+	out := flag.String("out", "docs/benchmarks.md", "markdown report to write")
+	flag.Parse()
+	if err := report(*dir, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "benchreport:", err)
+		os.Exit(1)
+	}
+}
+
+func report(dir, out string) error {
+	var b strings.Builder
+	docs := filepath.Dir(out)
+	fmt.Fprintf(&b, "# Benchmarks\n\nWritten by `make bench` on %s. Rerun it to refresh every figure here; nothing in\nthis file is typed in by hand.\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
+	b.WriteString(machine(dir))
+
+	var ts []transport
+	if err := readJSON(filepath.Join(dir, "transport.json"), &ts); err == nil {
+		b.WriteString(transportSection(ts))
+		if err := os.WriteFile(filepath.Join(docs, "benchmarks-transport.svg"), []byte(transportSVG(ts)), 0o644); err != nil {
+			return err
+		}
+		b.WriteString("\n![transport throughput](benchmarks-transport.svg)\n\n")
+	} else {
+		fmt.Fprintf(&b, "## Transport\n\nNot measured in this run (%v).\n\n", err)
+	}
+
+	b.WriteString(enrichSection(dir))
+
+	b.WriteString("## End to end\n\nIngest, enrich and sink as separate processes on the embedded broker (on disk, in the\nbenchmark process), generated articles in five languages (`e2e/gen`).\n\n")
+	b.WriteString("| run | taggers | enrich workers | sinks | articles | article size | ingest/s | end-to-end articles/s |\n|---|---|---|---|---|---|---|---|\n")
+	for _, name := range []string{"e2e-full", "e2e-full-2workers", "e2e-passthrough", "e2e-files"} {
+		var p pipe
+		if readJSON(filepath.Join(dir, name+".json"), &p) != nil {
+			continue
+		}
+		fmt.Fprintf(&b, "| %s | %s | %d | %s | %d | ~%d B | %.0f | %.0f |\n", name, p.Taggers, p.Workers,
+			strings.Join(p.Targets, ", "), p.Articles, p.Size, p.IngestRate, p.Rate)
+	}
+	var lat pipe
+	if readJSON(filepath.Join(dir, "e2e-latency.json"), &lat) == nil && len(lat.Latencies) > 0 {
+		fmt.Fprintf(&b, "\n**Latency** at a fixed offered rate of %.0f articles/s for %.0f s (%d articles, taggers %s, sink %s): "+
+			"from the article's publication to its row being committed in SQLite, p50 **%.3f s**, p90 %.3f s, p99 **%.3f s**, max %.3f s.\n\n",
+			lat.OfferedRate, lat.Seconds, lat.Articles, lat.Taggers, strings.Join(lat.Targets, ", "), lat.P50, lat.P90, lat.P99, lat.Max)
+		if err := os.WriteFile(filepath.Join(docs, "benchmarks-latency.svg"), []byte(latencySVG(lat)), 0o644); err != nil {
+			return err
+		}
+		b.WriteString("![end-to-end latency distribution](benchmarks-latency.svg)\n\n")
+	}
+	b.WriteString(goBenchSection(filepath.Join(dir, "go-bench.txt")))
+	b.WriteString(howTo)
+	return os.WriteFile(out, []byte(b.String()), 0o644)
+}
+
+const howTo = `## How to rerun
+
+` + "```sh\nmake bench            # everything above, then this file\n" +
+	"go run ./e2e/cmd/transbench -n 200000 -runs 3          # the transport comparison alone\n" +
+	"go run ./e2e/cmd/pipebench -n 100000 -to sqlite         # one end-to-end run\n" +
+	"go run ./e2e/cmd/pipebench -rate 200 -duration 60s      # latency at a fixed rate\n" +
+	"bin/enrich tag -timings -workers 1 < articles.jsonl > /dev/null  # where enrichment time goes\n```\n\n" +
+	"Compare runs as ratios measured in the same run: the machine is shared and its load moves absolute figures.\n"
+
+func machine(dir string) string {
+	var b strings.Builder
+	b.WriteString("## Machine\n\n")
+	model := ""
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(l, "model name") {
+				model = strings.TrimSpace(strings.SplitN(l, ":", 2)[1])
+				break
+			}
+		}
+	}
+	mem := ""
+	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kb int
+		fmt.Sscanf(strings.SplitN(string(data), "\n", 2)[0], "MemTotal: %d kB", &kb)
+		mem = fmt.Sprintf("%.0f GiB", float64(kb)/1024/1024)
+	}
+	fmt.Fprintf(&b, "- %d cores (%s), %s memory, %s, %s/%s\n", runtime.NumCPU(), model, mem, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	if data, err := os.ReadFile(filepath.Join(dir, "load.txt")); err == nil {
+		fmt.Fprintf(&b, "- load average while the suite ran (start, end): %s\n", strings.TrimSpace(strings.ReplaceAll(string(data), "\n", "; ")))
+	}
+	b.WriteString("- the broker is the embedded kfake with an on-disk data directory, in the benchmark's process\n\n")
+	return b.String()
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+type agg struct{ rate, cpu float64 }
+
+func medians(ts []transport) (map[[2]string]agg, []string, []string) {
+	rates, cpus := map[[2]string][]float64{}, map[[2]string][]float64{}
+	var modes, clients []string
+	for _, t := range ts {
+		k := [2]string{t.Mode, t.Client}
+		rates[k] = append(rates[k], float64(t.Messages)/t.Seconds)
+		cpus[k] = append(cpus[k], t.CPU*1e6/float64(t.Messages))
+		if !slices.Contains(modes, t.Mode) {
+			modes = append(modes, t.Mode)
+		}
+		if !slices.Contains(clients, t.Client) {
+			clients = append(clients, t.Client)
+		}
+	}
+	out := map[[2]string]agg{}
+	for k := range rates {
+		out[k] = agg{median(rates[k]), median(cpus[k])}
+	}
+	return out, modes, clients
+}
+
+func transportSection(ts []transport) string {
+	m, modes, clients := medians(ts)
+	var b strings.Builder
+	runs, msgs := 0, 0
+	for _, t := range ts {
+		if t.Mode == ts[0].Mode && t.Client == ts[0].Client {
+			runs++
+		}
+		msgs = t.Messages
+	}
+	fmt.Fprintf(&b, "## Transport\n\n%d messages of 2 KiB on 8 partitions per run, a fresh broker per run, medians of %d runs.\n"+
+		"CPU is the process's user+system time per 1,000 messages, client and broker together (both run in the\nbenchmark process). "+
+		"`newsflow` is our watermill adapter used through the watermill router (one handler call per message);\n"+
+		"`-batched` variants use the same adapter in a loop that publishes what it gathered in one call.\n\n", msgs, runs)
+	b.WriteString("| mode | client | msg/s | CPU-ms / 1,000 msgs | vs kgo | vs watermill-kafka |\n|---|---|---|---|---|---|\n")
+	for _, mode := range modes {
+		for _, c := range clients {
+			a, ok := m[[2]string{mode, c}]
+			if !ok {
+				continue
+			}
+			vk, vw := "", ""
+			if k, ok := m[[2]string{mode, "kgo"}]; ok {
+				vk = fmt.Sprintf("%.2f", a.rate/k.rate)
+			}
+			if w, ok := m[[2]string{mode, "watermill-kafka"}]; ok {
+				vw = fmt.Sprintf("%.2f", a.rate/w.rate)
+			}
+			fmt.Fprintf(&b, "| %s | %s | %.0f | %.1f | %s | %s |\n", mode, c, a.rate, a.cpu, vk, vw)
+		}
+	}
+	return b.String()
+}
+
+var benchLine = regexp.MustCompile(`^(Benchmark\S+)\s+(\d+)\s+(.*)$`)
+
+// goBenchSection lists the Go benchmarks of the hot paths.
+func goBenchSection(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	var b strings.Builder
+	b.WriteString("## Hot paths (go test -bench, one core)\n\n| package | benchmark | result |\n|---|---|---|\n")
+	pkg := ""
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		l := sc.Text()
+		if strings.HasPrefix(l, "pkg: ") {
+			pkg = strings.TrimPrefix(l, "pkg: github.com/newsflow/newsflow/")
+		}
+		if m := benchLine.FindStringSubmatch(l); m != nil {
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", pkg, m[1], strings.Join(strings.Fields(m[3]), " "))
+		}
+	}
+	return b.String() + "\n"
+}
+
+var (
+	timingLine = regexp.MustCompile(`^tagger (\S+)\s+(\S+) total\s+(\S+)/article\s+([\d.]+)%`)
+	rssLine    = regexp.MustCompile(`^maxrss_kb (\d+)`)
+	wallLine   = regexp.MustCompile(`^articles (\d+) words (\d+) seconds ([\d.]+)`)
+)
+
+// enrichSection reports `enrich tag -timings` over the benchmark articles.
+func enrichSection(dir string) string {
+	data, err := os.ReadFile(filepath.Join(dir, "enrich-tag.txt"))
+	if err != nil {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("## Enrichment\n\n`bin/enrich tag -workers 1 -timings` over the benchmark's generated articles (one core, all four taggers):\n\n")
+	var rows []string
+	var rss, articles, words int
+	var secs float64
+	for _, l := range strings.Split(string(data), "\n") {
+		if m := timingLine.FindStringSubmatch(l); m != nil {
+			rows = append(rows, fmt.Sprintf("| %s | %s | %s%% |", m[1], m[3], m[4]))
+		}
+		if m := rssLine.FindStringSubmatch(l); m != nil {
+			rss, _ = strconv.Atoi(m[1])
+		}
+		if m := wallLine.FindStringSubmatch(l); m != nil {
+			articles, _ = strconv.Atoi(m[1])
+			words, _ = strconv.Atoi(m[2])
+			secs, _ = strconv.ParseFloat(m[3], 64)
+		}
+	}
+	if articles > 0 && secs > 0 {
+		fmt.Fprintf(&b, "- %d articles (%d words each on average) in %.1f s on one core: **%.0f articles/s, %.0f words/s**\n",
+			articles, words/max(articles, 1), secs, float64(articles)/secs, float64(words)/secs)
+	}
+	if rss > 0 {
+		fmt.Fprintf(&b, "- peak resident memory of the process: %.0f MB\n", float64(rss)/1024)
+	}
+	b.WriteString("\n| tagger | time per article | share |\n|---|---|---|\n")
+	b.WriteString(strings.Join(rows, "\n") + "\n\n")
+	return b.String()
+}
+
+func readJSON(path string, v any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(data, v)
+}
+
+// transportSVG draws grouped bars: messages per second per mode and client.
+func transportSVG(ts []transport) string {
+	m, modes, clients := medians(ts)
+	sort.Strings(clients)
+	maxRate := 0.0
+	for _, a := range m {
+		maxRate = math.Max(maxRate, a.rate)
+	}
+	const w, h, left, bottom, top = 760, 340, 70, 60, 30
+	colors := []string{"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"}
+	var s strings.Builder
+	fmt.Fprintf(&s, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">`, w, h)
+	fmt.Fprintf(&s, `<text x="%d" y="18" font-size="14">Transport throughput (median msg/s)</text>`, left)
+	plotH := float64(h - bottom - top)
+	groupW := float64(w-left-20) / float64(len(modes))
+	barW := groupW * 0.8 / float64(len(clients))
+	for i := 0; i <= 4; i++ {
+		v := maxRate * float64(i) / 4
+		y := float64(h-bottom) - plotH*float64(i)/4
+		fmt.Fprintf(&s, `<line x1="%d" x2="%d" y1="%.0f" y2="%.0f" stroke="#ddd"/><text x="%d" y="%.0f" text-anchor="end">%.0fk</text>`, left, w-20, y, y, left-6, y+4, v/1000)
+	}
+	for gi, mode := range modes {
+		x0 := float64(left) + groupW*float64(gi) + groupW*0.1
+		for ci, c := range clients {
+			a, ok := m[[2]string{mode, c}]
+			if !ok {
+				continue
+			}
+			bh := plotH * a.rate / maxRate
+			x := x0 + barW*float64(ci)
+			fmt.Fprintf(&s, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s %s: %.0f msg/s</title></rect>`,
+				x, float64(h-bottom)-bh, barW-2, bh, colors[ci%len(colors)], mode, c, a.rate)
+		}
+		fmt.Fprintf(&s, `<text x="%.0f" y="%d" text-anchor="middle">%s</text>`, x0+groupW*0.4, h-bottom+16, mode)
+	}
+	for ci, c := range clients {
+		x := left + ci*140
+		fmt.Fprintf(&s, `<rect x="%d" y="%d" width="10" height="10" fill="%s"/><text x="%d" y="%d">%s</text>`, x, h-22, colors[ci%len(colors)], x+14, h-13, c)
+	}
+	s.WriteString("</svg>\n")
+	return s.String()
+}
+
+// latencySVG draws the cumulative distribution of end-to-end latency.
+func latencySVG(p pipe) string {
+	const w, h, left, bottom, top = 760, 320, 70, 45, 30
+	lat := slices.Clone(p.Latencies)
+	slices.Sort(lat)
+	maxL := lat[len(lat)-1]
+	var s strings.Builder
+	fmt.Fprintf(&s, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">`, w, h)
+	fmt.Fprintf(&s, `<text x="%d" y="18" font-size="14">End-to-end latency at %.0f articles/s offered (cumulative share of articles)</text>`, left, p.OfferedRate)
+	plotW, plotH := float64(w-left-20), float64(h-bottom-top)
+	for i := 0; i <= 4; i++ {
+		y := float64(h-bottom) - plotH*float64(i)/4
+		fmt.Fprintf(&s, `<line x1="%d" x2="%d" y1="%.0f" y2="%.0f" stroke="#ddd"/><text x="%d" y="%.0f" text-anchor="end">%d%%</text>`, left, w-20, y, y, left-6, y+4, i*25)
+		x := float64(left) + plotW*float64(i)/4
+		fmt.Fprintf(&s, `<text x="%.0f" y="%d" text-anchor="middle">%.2fs</text>`, x, h-bottom+16, maxL*float64(i)/4)
+	}
+	var pts []string
+	for i, l := range lat {
+		x := float64(left) + plotW*l/maxL
+		y := float64(h-bottom) - plotH*float64(i+1)/float64(len(lat))
+		pts = append(pts, fmt.Sprintf("%.1f,%.1f", x, y))
+	}
+	fmt.Fprintf(&s, `<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="%s"/>`, strings.Join(pts, " "))
+	for _, q := range []struct {
+		name string
+		v    float64
+	}{{"p50", p.P50}, {"p99", p.P99}} {
+		x := float64(left) + plotW*q.v/maxL
+		fmt.Fprintf(&s, `<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="#d62728" stroke-dasharray="4"/><text x="%.1f" y="%d" fill="#d62728">%s %.3fs</text>`,
+			x, x, top, h-bottom, x+4, top+12, q.name, q.v)
+	}
+	s.WriteString("</svg>\n")
+	return s.String()
+}
