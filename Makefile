@@ -37,6 +37,11 @@ test: build deploy-check
 test-chaos: build
 	cd e2e && NEWSFLOW_CHAOS_REPORT=$(CURDIR)/var/chaos-report.md $(GO) test -tags chaos -run TestChaos -count=1 -timeout 3h -v . 2>&1 | grep -vE '"level":"(info|debug)"'
 
+# Every fuzz target for FUZZTIME each (make test runs their seed corpora).
+.PHONY: fuzz
+fuzz:
+	FUZZTIME=$(or $(FUZZTIME),30s) ./scripts/fuzz.sh
+
 vet:
 	$(GO) vet $(PKGS)
 

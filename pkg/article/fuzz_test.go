@@ -66,3 +66,32 @@ func FuzzParseSample(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDecodeEnriched(f *testing.F) {
+	e := Enriched{Raw: validRaw(), Enrichment: Enrichment{Version: "1.2.0", Language: &Language{Code: "nl", Confidence: 0.9},
+		Entities: []Entity{{Span: Span{Field: "body", Start: 0, End: 4, Text: "Body"}, Type: PER}}}}
+	good, _ := json.Marshal(e)
+	f.Add(good)
+	f.Add([]byte(`{"schema_version":1,"enrichment":{"version":"x"}}`))
+	f.Add([]byte(`{"enrichment":null}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		a, err := DecodeEnriched(data)
+		if err != nil {
+			var de *DecodeError
+			if !errors.As(err, &de) {
+				t.Fatalf("error %v is not a *DecodeError", err)
+			}
+			return
+		}
+		if _, err := ParseVersion(a.Enrichment.Version); err != nil {
+			t.Fatalf("accepted a bad version %q", a.Enrichment.Version)
+		}
+		again, err := Encode(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := DecodeEnriched(again); err != nil {
+			t.Fatalf("re-encoded article does not decode: %v", err)
+		}
+	})
+}
