@@ -59,6 +59,9 @@ func sameMatches(t *testing.T, text string) {
 
 func sameMentions(t *testing.T, text, lang string, r Ref) {
 	t.Helper()
+	if got, want := windows(text, lang), windowsReference(text, lang); !reflect.DeepEqual(got, want) {
+		t.Fatalf("%s windows of %q:\n got %v\nwant %v", lang, text, got, want)
+	}
 	got := FindMentions(text, lang, r)
 	want := findMentionsReference(text, lang, r)
 	if !reflect.DeepEqual(got, want) {
@@ -179,7 +182,8 @@ func lexiconWords() []string {
 	add("early", "late", "mid", "mid-", "begin", "eind", "medio", "anfang", "ende", "mitte", "début", "fin", "mi-",
 		"principios de", "finales de", "mediados de", "the", "of", "del", "fiscal", "noon", "midday", "midnight",
 		"weekend", "year-earlier", "year-ago", "latest", "current", "same", "-ci", "maandagavond", "Montagabend",
-		"earliest", "knowing", "sept.", "Sept.", "jan.", "uur", "Uhr", "heures", "x", "said", "am", "um", "à", "le", "la")
+		"earliest", "knowing", "sept.", "Sept.", "jan.", "uur", "Uhr", "heures", "x", "said", "am", "um", "à", "le", "la",
+		"ÉTÉ", "Été", "MÄRZ", "\u212Aommende", "İn", "ÜBERMORGEN", "Noonday", "MIDDAYS", "٣", "２０２０", "weekendje")
 	return out
 }
 
@@ -283,4 +287,57 @@ func BenchmarkFindMentionsReference(b *testing.B) {
 	for b.Loop() {
 		findMentionsReference(text, "en", r)
 	}
+}
+
+// articles600 are about 600 words per language: the repository's sample
+// article of the language, then its development sentences for the
+// language detector, which are news sentences with the usual share of
+// dates.
+func articles600(tb testing.TB) map[string]string {
+	out := map[string]string{}
+	for _, lang := range Languages() {
+		var b strings.Builder
+		if files, _ := filepath.Glob("../../../../samples/" + lang + "_*.txt"); len(files) > 0 {
+			data, err := os.ReadFile(files[0])
+			if err != nil {
+				tb.Fatal(err)
+			}
+			b.Write(data)
+		}
+		data, err := os.ReadFile("../../testdata/langdev/" + lang + ".txt")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+		for i := 0; len(strings.Fields(b.String())) < 600; i++ {
+			if i%4 == 0 {
+				b.WriteString("\n\n")
+			}
+			b.WriteString(lines[i%len(lines)])
+			b.WriteByte(' ')
+		}
+		out[lang] = b.String()
+	}
+	return out
+}
+
+func benchmarkArticles600(b *testing.B, find func(text, lang string, r Ref) []Mention) {
+	arts := articles600(b)
+	langs := Languages()
+	r := Ref{T: time.Date(2024, 3, 12, 0, 0, 0, 0, time.UTC), Precision: article.PrecisionDay}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		l := langs[i%len(langs)]
+		find(arts[l], l, r)
+		i++
+	}
+}
+
+// BenchmarkFindMentions600 finds the dates of 600-word articles in English,
+// Dutch, German, French and Spanish, one article per iteration.
+func BenchmarkFindMentions600(b *testing.B) { benchmarkArticles600(b, FindMentions) }
+
+func BenchmarkFindMentions600Reference(b *testing.B) {
+	benchmarkArticles600(b, findMentionsReference)
 }

@@ -2,6 +2,7 @@ package date
 
 import (
 	"fmt"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -79,9 +80,10 @@ func FindMentions(text, lang string, ref Ref) []Mention {
 	for _, win := range windows(text, lang) {
 		s := folded[:win[1]]
 		for p := win[0]; p < win[1]; p++ {
-			for _, prio := range rs.byByte[s[p]] {
+			for mask := rs.starts(s, p); mask != 0; mask &= mask - 1 {
+				prio := bits.TrailingZeros64(mask)
 				r := &rs.rules[prio]
-				if next[prio] > p || !r.pat.mayStart(s, p) {
+				if next[prio] > p {
 					continue
 				}
 				loc := caps[:2*(r.pat.ncap+1)]
@@ -232,6 +234,9 @@ const (
 // news text has none.
 func windows(text, lang string) [][2]int {
 	anchors := anchorSets[lang]
+	if anchors == nil {
+		anchors = anchorSets[""] // none: digits only
+	}
 	var out [][2]int
 	addWin := func(s, e int) {
 		s, e = max(0, s-leftMargin), min(len(text), e+rightMargin)
@@ -291,36 +296,70 @@ type anchorSet struct {
 	prefixes  map[string]bool
 	heads     map[string]bool
 	maxPrefix int
+	// pairs[b] holds the second bytes of the anchors (and prefixes) that
+	// start with the ASCII byte b, lower case: most words fail there.
+	pairs [utf8.RuneSelf]byteSet
 }
 
 // has reports whether w, as written, is an anchor or starts with one.
-func (a anchorSet) has(w string) bool {
-	w = strings.ToLower(w)
-	if a.words[w] {
+func (a *anchorSet) has(w string) bool {
+	if len(w) >= 2 && w[0] < utf8.RuneSelf && w[1] < utf8.RuneSelf && !a.pairs[lowerASCII(w[0])].has(lowerASCII(w[1])) {
+		return false
+	}
+	var buf [32]byte
+	if lw, ok := lowerASCIIWord(buf[:0], w); ok {
+		return a.hasLower(lw) // w is ASCII: strings.ToLower(w), without allocating
+	}
+	return a.hasLower([]byte(strings.ToLower(w)))
+}
+
+func (a *anchorSet) hasLower(w []byte) bool {
+	if a.words[string(w)] {
 		return true
 	}
-	if len(w) < 4 || !a.heads[w[:4]] {
+	if len(w) < 4 || !a.heads[string(w[:4])] {
 		return false
 	}
 	for n := 4; n <= len(w) && n <= a.maxPrefix; n++ {
-		if a.prefixes[w[:n]] {
+		if a.prefixes[string(w[:n])] {
 			return true
 		}
 	}
 	return false
 }
 
-var anchorSets = func() map[string]anchorSet {
-	out := make(map[string]anchorSet, len(anchorWords))
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// lowerASCIIWord appends w in lower case to buf if w is ASCII.
+func lowerASCIIWord(buf []byte, w string) ([]byte, bool) {
+	for i := 0; i < len(w); i++ {
+		if w[i] >= utf8.RuneSelf {
+			return nil, false
+		}
+		buf = append(buf, lowerASCII(w[i]))
+	}
+	return buf, true
+}
+
+var anchorSets = func() map[string]*anchorSet {
+	out := make(map[string]*anchorSet, len(anchorWords))
 	for code, m := range anchorWords {
-		a := anchorSet{words: m, prefixes: map[string]bool{}, heads: map[string]bool{}}
+		a := &anchorSet{words: m, prefixes: map[string]bool{}, heads: map[string]bool{}}
 		// every key counts as a prefix, whatever its value: a word for
 		// another language's noon is still a prefix here
-		for w := range m {
+		for w, anchor := range m {
 			if len(w) >= 4 {
 				a.prefixes[w] = true
 				a.heads[w[:4]] = true
 				a.maxPrefix = max(a.maxPrefix, len(w))
+			}
+			if (anchor || len(w) >= 4) && len(w) >= 2 && w[0] < utf8.RuneSelf {
+				a.pairs[w[0]].add(w[1])
 			}
 		}
 		out[code] = a

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // kind names what a rule matched; the resolver turns it into a value.
@@ -242,22 +243,57 @@ var rulesByLang = func() map[string][]rule {
 	return m
 }()
 
-// ruleSet is one language's rules, indexed by the bytes they can start with.
+// ruleSet is one language's rules, indexed by the bytes they can start
+// with: bit i of a mask stands for rule i.
 type ruleSet struct {
-	rules  []rule
-	byByte [256][]int // rules, in order, that can start with the byte
+	rules []rule
+	// pair[b][c]: the rules a match can start with byte b then c, for b
+	// below utf8.RuneSelf; last[b]: those that can match b alone (at the
+	// end of the input); lead[b]: those that can start with the byte b of
+	// a multibyte character.
+	pair   [utf8.RuneSelf][256]uint64
+	last   [utf8.RuneSelf]uint64
+	lead   [256]uint64
 	maxCap int
+}
+
+// starts returns the rules that may match at s[i].
+func (rs *ruleSet) starts(s string, i int) uint64 {
+	b := s[i]
+	switch {
+	case b >= utf8.RuneSelf:
+		return rs.lead[b]
+	case i+1 < len(s):
+		return rs.pair[b][s[i+1]]
+	}
+	return rs.last[b]
 }
 
 var ruleSets = func() map[string]*ruleSet {
 	out := make(map[string]*ruleSet, len(rulesByLang))
 	for code, rules := range rulesByLang {
+		if len(rules) > 64 {
+			panic("date: more than 64 rules in " + code)
+		}
 		rs := &ruleSet{rules: rules}
 		for i, r := range rules {
+			bit := uint64(1) << i
 			rs.maxCap = max(rs.maxCap, r.pat.ncap)
 			for b := 0; b < 256; b++ {
-				if r.pat.first.has(byte(b)) {
-					rs.byByte[b] = append(rs.byByte[b], i)
+				if !r.pat.first.has(byte(b)) {
+					continue
+				}
+				if b >= utf8.RuneSelf {
+					rs.lead[b] |= bit
+					continue
+				}
+				if r.pat.short[b] {
+					rs.last[b] |= bit
+				}
+				for c := 0; c < 256; c++ {
+					if r.pat.short[b] || r.pat.second[b].has(byte(c)) {
+						rs.pair[b][c] |= bit
+					}
 				}
 			}
 		}
