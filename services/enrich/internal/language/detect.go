@@ -584,22 +584,15 @@ func (d *Detector) detectLong(ws []word, cands []int, res Result) Result {
 		letters := sc.distinctTrigrams(c)
 		trigrams += len(sc.set.grams)
 		scoredLetters += letters
-		acc, found := sc.acc[:len(cands)], sc.found[:len(cands)]
-		clear(acc)
-		clear(found)
+		clear(sc.acc[:len(x.langs)])
+		clear(sc.found[:len(x.langs)])
 		for _, g := range sc.set.grams {
-			sc.lookup(x, g, len(cands))
-			for ci, s := range sc.slots[:len(cands)] {
-				if sc.mark[s] == sc.stamp {
-					acc[ci] += -float64(sc.val[s]) / qScale
-					found[ci]++
-				}
-			}
+			sc.score(x, g, len(cands))
 		}
 		bestCi, bestS := -1, math.Inf(-1)
-		for ci := range cands {
-			s := acc[ci]
-			if found[ci] == 0 {
+		for ci, slot := range sc.slots[:len(cands)] {
+			s := sc.acc[slot]
+			if sc.found[slot] == 0 {
 				s = math.Inf(-1)
 			}
 			totals[ci] += s
@@ -640,15 +633,16 @@ func (d *Detector) detectLong(ws []word, cands []int, res Result) Result {
 
 // longScratch is the working memory of detectLong, reused across calls.
 type longScratch struct {
-	set         trigramSet
-	offs        []int
-	slots       [len(supportedArrayMarker)]int8 // index slot per candidate
-	isCand      [len(supportedArrayMarker)]bool // by slot
-	mark        [len(supportedArrayMarker)]uint32
-	val         [len(supportedArrayMarker)]uint16
-	stamp       uint32
-	acc, totals [len(supportedArrayMarker)]float64
-	found, wins [len(supportedArrayMarker)]int
+	set    trigramSet
+	offs   []int
+	slots  [len(supportedArrayMarker)]int8   // index slot per candidate
+	isCand [len(supportedArrayMarker)]bool   // by slot
+	mark   [len(supportedArrayMarker)]uint32 // by slot: stamp of the last trigram that set it
+	stamp  uint32
+	acc    [len(supportedArrayMarker)]float64 // by slot: one chunk's sum
+	found  [len(supportedArrayMarker)]int     // by slot: one chunk's n-grams found
+	totals [len(supportedArrayMarker)]float64 // by candidate
+	wins   [len(supportedArrayMarker)]int     // by candidate
 }
 
 var longScratchPool = sync.Pool{New: func() any { return new(longScratch) }}
@@ -691,11 +685,12 @@ func (sc *longScratch) distinctTrigrams(ws []word) int {
 	return letters
 }
 
-// lookup sets, for every language of the index, the log probability of the
-// trigram g backed off to its longest prefix the language knows: val[slot]
-// where mark[slot] is the new stamp. It stops backing off once all n
-// candidates are served.
-func (sc *longScratch) lookup(x *ngramIndex, g [longOrder + 1]uint64, n int) {
+// score adds, for the languages of the index, the log probability of the
+// trigram g backed off to its longest prefix the language knows, to
+// acc[slot], counting it in found[slot]; each language's sum runs in the
+// order of the trigrams, as grams.sum adds them. It stops backing off once
+// the n candidates are served (the other slots are not read).
+func (sc *longScratch) score(x *ngramIndex, g [longOrder + 1]uint64, n int) {
 	sc.stamp++
 	need := n
 	for order := longOrder; order >= 1 && need > 0; order-- {
@@ -704,7 +699,9 @@ func (sc *longScratch) lookup(x *ngramIndex, g [longOrder + 1]uint64, n int) {
 			if sc.mark[s] == sc.stamp {
 				continue
 			}
-			sc.mark[s], sc.val[s] = sc.stamp, uint16(e)
+			sc.mark[s] = sc.stamp
+			sc.acc[s] += -float64(e&0xffff) / qScale
+			sc.found[s]++
 			if sc.isCand[s] {
 				need--
 			}

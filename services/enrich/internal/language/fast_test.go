@@ -119,3 +119,49 @@ func TestAllLanguagesIndex(t *testing.T) {
 		t.Fatalf("got %+v\nwant %+v", g, w)
 	}
 }
+
+// longArticles are about 600 words per language, development sentences in
+// paragraphs of four, for the languages the benchmarks cover.
+func longArticles(tb testing.TB, codes ...string) []string {
+	lines := devLines(tb)
+	var out []string
+	for _, c := range codes {
+		ls := lines[c]
+		var b strings.Builder
+		for i := 0; len(strings.Fields(b.String())) < 600; i++ {
+			if i > 0 && i%4 == 0 {
+				b.WriteString("\n\n")
+			}
+			b.WriteString(ls[i%len(ls)])
+			b.WriteByte(' ')
+		}
+		out = append(out, b.String())
+	}
+	return out
+}
+
+// BenchmarkDetectLong600 detects the language of 600-word articles in
+// English, Dutch, German, French and Spanish.
+func BenchmarkDetectLong600(b *testing.B) {
+	benchmarkDetect(b, longArticles(b, "en", "nl", "de", "fr", "es"))
+}
+
+// BenchmarkDetectLong600Reference is BenchmarkDetectLong600 with the long
+// text scored the way it was before the merged tables.
+func BenchmarkDetectLong600Reference(b *testing.B) {
+	d := defaultDetector(b)
+	if err := d.Preload(); err != nil {
+		b.Fatal(err)
+	}
+	texts := longArticles(b, "en", "nl", "de", "fr", "es")
+	i := 0
+	for b.Loop() {
+		ws := splitWords(texts[i%len(texts)])
+		letters := 0
+		for _, w := range ws {
+			letters += w.runes
+		}
+		d.detectLongReference(ws, gate(texts[i%len(texts)], d.filterReference(ws)), Result{Letters: letters})
+		i++
+	}
+}

@@ -198,6 +198,10 @@ func benchmarkDetect(b *testing.B, texts []string) {
 	if err := d.Preload(); err != nil {
 		b.Fatal(err)
 	}
+	for _, t := range texts {
+		d.Detect(t) // builds the merged tables
+	}
+	b.ReportAllocs()
 	b.ResetTimer()
 	i := 0
 	for b.Loop() {
