@@ -120,8 +120,9 @@ func (d *Detector) Languages() []string {
 	return out
 }
 
-// Preload loads every model the detector can need, so that the first
-// detections are not slow and memory use is visible at start.
+// Preload loads every model the detector can need, and builds the merged
+// tables long text is scored with, so that the first detections are not
+// slow and memory use is visible at start.
 func (d *Detector) Preload() error {
 	for _, li := range d.langs {
 		for o := 1; o <= maxOrder; o++ {
@@ -130,6 +131,12 @@ func (d *Detector) Preload() error {
 			}
 		}
 	}
+	for _, langs := range d.byScript {
+		if len(langs) > 0 {
+			d.index(langs)
+		}
+	}
+	d.index(d.langs)
 	return nil
 }
 

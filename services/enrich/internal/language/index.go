@@ -72,9 +72,16 @@ func buildIndex(langs []int) *ngramIndex {
 			slot uint32
 			q    uint16
 		}
-		var all []entry
+		tables := make([]*table, len(langs))
+		n := 0
 		for slot, li := range langs {
-			t, _ := model(li, order) // as in grams.sum: a model that fails to load knows nothing
+			tables[slot], _ = model(li, order) // as in grams.sum: a model that fails to load knows nothing
+			if tables[slot] != nil {
+				n += tables[slot].count()
+			}
+		}
+		all := make([]entry, 0, n)
+		for slot, t := range tables {
 			if t == nil {
 				continue
 			}
@@ -117,6 +124,17 @@ func buildIndex(langs []int) *ngramIndex {
 		loadedBytes.Add(int64(8*len(m.keys) + 4*len(m.spans) + 4*len(m.entries)))
 	}
 	return x
+}
+
+// count returns the number of n-grams in t.
+func (t *table) count() int {
+	n := 0
+	for _, s := range t.slots {
+		if s != 0 {
+			n++
+		}
+	}
+	return n
 }
 
 func (m *mergedTable) home(key uint64) int {
