@@ -29,8 +29,14 @@ PKGS := $(addsuffix /...,$(addprefix ./,$(MODULES)))
 # (default: the local server). Fuzz targets run their seed corpus here and
 # longer under `make fuzz`. deploy-check (below) takes a few seconds once
 # kustomize is installed.
-test: build deploy-check
+test: build isolated deploy-check
 	$(GO) test -count=1 -timeout 15m $(PKGS)
+
+# Each module builds on its own too (its replace of ../../pkg), as the
+# Dockerfile and anyone vendoring one service rely on.
+.PHONY: isolated
+isolated:
+	@for m in $(MODULES); do (cd $$m && GOWORK=off $(GO) build ./...) || { echo "$$m does not build with GOWORK=off"; exit 1; }; done
 
 # Fault injection: six scenarios of 50,000 articles each through the three
 # services as processes (NEWSFLOW_CHAOS_ARTICLES, _SEED, _SCENARIOS tune it).
