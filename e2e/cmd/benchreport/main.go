@@ -95,6 +95,7 @@ func report(dir, out string) error {
 		}
 		b.WriteString("![end-to-end latency distribution](benchmarks-latency.svg)\n\n")
 	}
+	b.WriteString(scaleSection(filepath.Join(dir, "scale.json")))
 	b.WriteString(goBenchSection(filepath.Join(dir, "go-bench.txt")))
 	b.WriteString(howTo)
 	return os.WriteFile(out, []byte(b.String()), 0o644)
@@ -199,6 +200,34 @@ func transportSection(ts []transport) string {
 		}
 	}
 	return b.String()
+}
+
+// scaleSection reports enrichment scaling, the rebalance pause and replay.
+func scaleSection(path string) string {
+	var rs []struct {
+		Name     string  `json:"name"`
+		Articles int     `json:"articles"`
+		Seconds  float64 `json:"seconds"`
+		Rate     float64 `json:"per_second"`
+		Pause    float64 `json:"longest_pause_seconds"`
+	}
+	if readJSON(path, &rs) != nil || len(rs) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("## Scaling enrichment and replaying\n\nEnrichment only (all four taggers unless noted), over the same pre-filled raw topic; the clock starts when the\nworkers start, so group joins are included.\n\n")
+	b.WriteString("| configuration | articles | seconds | articles/s | longest pause after a join |\n|---|---|---|---|---|\n")
+	for _, r := range rs {
+		pause := ""
+		if r.Pause > 0 {
+			pause = fmt.Sprintf("%.2f s", r.Pause)
+		}
+		fmt.Fprintf(&b, "| %s | %d | %.1f | %.0f | %s |\n", r.Name, r.Articles, r.Seconds, r.Rate, pause)
+	}
+	if len(rs) >= 2 && rs[0].Rate > 0 {
+		fmt.Fprintf(&b, "\nScaling ratio, two workers on a core each against one: **%.2f**.\n", rs[1].Rate/rs[0].Rate)
+	}
+	return b.String() + "\n"
 }
 
 var benchLine = regexp.MustCompile(`^(Benchmark\S+)\s+(\d+)\s+(.*)$`)
