@@ -1,10 +1,7 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -20,24 +17,10 @@ import (
 func writeArticles(t *testing.T, dir string, name string, seed uint64, n, size int) (string, map[string]bool) {
 	t.Helper()
 	path := filepath.Join(dir, name)
-	f, err := os.Create(path)
+	ids, err := gen.WriteJSONL(path, seed, n, size)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := bufio.NewWriter(f)
-	g := gen.New(seed)
-	ids := map[string]bool{}
-	for range n {
-		a := g.Article(size)
-		ids[a.ID] = true
-		data, _ := json.Marshal(a)
-		w.Write(data)
-		w.WriteByte('\n')
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
 	return path, ids
 }
 

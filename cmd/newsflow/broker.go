@@ -23,8 +23,7 @@ func runBroker(ctx context.Context, args []string, getenv func(string) string, s
 	fs.IntVar(&cfg.Partitions, "partitions", broker.DefaultPartitions, "partitions of the newsflow topics")
 	fs.BoolVar(&cfg.SyncWrites, "broker-sync-writes", false, "fsync every produced batch")
 	var logCfg logging.Config
-	fs.StringVar(&logCfg.Level, "log-level", "info", "log level")
-	fs.StringVar(&logCfg.Format, "log-format", "auto", "log format: json, console, auto")
+	logCfg.RegisterFlags(fs)
 	if err := config.Parse(fs, args, getenv); err != nil {
 		return err
 	}

@@ -4,8 +4,11 @@
 package gen
 
 import (
+	"bufio"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"time"
 
@@ -172,4 +175,32 @@ func (g *Generator) Article(size int) *article.Raw {
 		Published:     published.Format("2006-01-02"),
 		IngestedAt:    time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(g.n) * time.Second),
 	}
+}
+
+// WriteJSONL writes n articles of about size bytes from seed as JSON Lines
+// and returns their ids.
+func WriteJSONL(path string, seed uint64, n, size int) (map[string]bool, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	w := bufio.NewWriter(f)
+	g := New(seed)
+	ids := make(map[string]bool, n)
+	for range n {
+		a := g.Article(size)
+		ids[a.ID] = true
+		data, err := json.Marshal(a)
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		w.Write(data)
+		w.WriteByte('\n')
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return ids, f.Close()
 }

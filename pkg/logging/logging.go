@@ -3,6 +3,7 @@
 package logging
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -45,4 +46,10 @@ func New(w io.Writer, service string, cfg Config) (zerolog.Logger, error) {
 
 func consoleWriter(w io.Writer) io.Writer {
 	return zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}
+}
+
+// RegisterFlags adds -log-level and -log-format to fs.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Level, "log-level", "info", "log level: trace, debug, info, warn, error")
+	fs.StringVar(&c.Format, "log-format", "auto", "log format: json, console, or auto (console on a terminal)")
 }

@@ -170,8 +170,7 @@ func runService(ctx context.Context, args []string, getenv func(string) string, 
 	outTopic := fs.String("out-topic", article.EnrichedTopic, "topic enriched articles are published to")
 	fs.StringVar(&st.Topic, "in-topic", st.Topic, "topic raw articles are consumed from")
 	var logCfg logging.Config
-	fs.StringVar(&logCfg.Level, "log-level", "info", "log level: trace, debug, info, warn, error")
-	fs.StringVar(&logCfg.Format, "log-format", "auto", "log format: json, console, or auto (console on a terminal)")
+	logCfg.RegisterFlags(fs)
 	printConfig := fs.Bool("print-config", false, "print the effective configuration (secrets redacted) and exit")
 	var httpAddr string
 	ops.RegisterFlags(fs, &httpAddr, ":9102")
@@ -245,8 +244,7 @@ func runReprocess(ctx context.Context, args []string, getenv func(string) string
 	fs.IntVar(&cfg.Workers, "workers", runtime.GOMAXPROCS(0)*2, "partitions reprocessed at once")
 	fs.DurationVar(&cfg.Every, "progress", 2*time.Second, "how often progress is printed")
 	var logCfg logging.Config
-	fs.StringVar(&logCfg.Level, "log-level", "info", "log level")
-	fs.StringVar(&logCfg.Format, "log-format", "auto", "log format: json, console, auto")
+	logCfg.RegisterFlags(fs)
 	tc := addTaggerFlags(fs)
 	version := fs.String("enrichment-version", "", "enrichment version to stamp (required; newer than the live one so sinks replace)")
 	if err := config.Parse(fs, args, getenv); err != nil {

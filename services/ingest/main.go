@@ -104,8 +104,7 @@ func newCommon(name, usage string, stderr io.Writer) *common {
 	c.fs.IntVar(&c.partitions, "partitions", broker.DefaultPartitions, "partitions of the topic if ingest creates it")
 	c.fs.IntVar(&c.chunk, "publish-chunk", 1000, "articles per produce call")
 	c.fs.StringVar(&c.compression, "publish-compression", "", "produce compression: none, gzip, snappy, lz4, zstd")
-	c.fs.StringVar(&c.log.Level, "log-level", "info", "log level: trace, debug, info, warn, error")
-	c.fs.StringVar(&c.log.Format, "log-format", "auto", "log format: json, console, or auto (console on a terminal)")
+	c.log.RegisterFlags(c.fs)
 	c.fs.BoolVar(&c.printConfig, "print-config", false, "print the effective configuration (secrets redacted) and exit")
 	def := ":9101" // long-running commands serve metrics by default
 	if name == "files" {

@@ -73,8 +73,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.DurationVar(&bc.MaxWait, "batch-wait", 200*time.Millisecond, "longest a record waits for its batch to fill")
 	fs.IntVar(&bc.Writers, "batch-writers", 0, "batches written at once per target (default: 2 for PostgreSQL, 1 for the others, which have one writer)")
 	var logCfg logging.Config
-	fs.StringVar(&logCfg.Level, "log-level", "info", "log level: trace, debug, info, warn, error")
-	fs.StringVar(&logCfg.Format, "log-format", "auto", "log format: json, console, or auto (console on a terminal)")
+	logCfg.RegisterFlags(fs)
 	printConfig := fs.Bool("print-config", false, "print the effective configuration (secrets redacted) and exit")
 	var httpAddr string
 	ops.RegisterFlags(fs, &httpAddr, ":9103")

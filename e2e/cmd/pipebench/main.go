@@ -10,7 +10,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -68,7 +67,7 @@ func main() {
 	pgDSN := flag.String("pg", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "PostgreSQL for the postgres target (a fresh schema is made)")
 	flag.Parse()
 	if *genOnly != "" {
-		if err := write(*genOnly, *n, *size, *seed); err != nil {
+		if err := writeArticles(*genOnly, *n, *size, *seed); err != nil {
 			fmt.Fprintln(os.Stderr, "pipebench:", err)
 			os.Exit(1)
 		}
@@ -165,7 +164,7 @@ func (r run) do() (*Result, error) {
 	}
 	res.Mode = "throughput"
 	input := filepath.Join(dir, "articles.jsonl")
-	if err := write(input, r.n, r.size, r.seed); err != nil {
+	if err := writeArticles(input, r.n, r.size, r.seed); err != nil {
 		return nil, err
 	}
 	start := time.Now()
@@ -261,23 +260,7 @@ func (r run) latency(s *harness.Stack, res *Result, db string, groups map[string
 	return nil
 }
 
-func write(path string, n, size int, seed uint64) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriter(f)
-	g := gen.New(seed)
-	for range n {
-		data, err := json.Marshal(g.Article(size))
-		if err != nil {
-			return err
-		}
-		w.Write(data)
-		w.WriteByte('\n')
-	}
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	return f.Close()
+func writeArticles(path string, n, size int, seed uint64) error {
+	_, err := gen.WriteJSONL(path, seed, n, size)
+	return err
 }

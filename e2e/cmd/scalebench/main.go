@@ -9,7 +9,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
@@ -77,11 +76,11 @@ func run(n, replayN, size int, taggers, replayTaggers string) ([]Result, error) 
 		return nil, err
 	}
 	input := filepath.Join(dir, "articles.jsonl")
-	if err := write(input, n, size); err != nil {
+	if err := writeArticles(input, n, size); err != nil {
 		return nil, err
 	}
 	replayInput := filepath.Join(dir, "replay.jsonl")
-	if err := write(replayInput, replayN, size); err != nil {
+	if err := writeArticles(replayInput, replayN, size); err != nil {
 		return nil, err
 	}
 	var results []Result
@@ -185,23 +184,7 @@ func watch(s *harness.Stack, n int, start time.Time, join *worker, taggers strin
 	}
 }
 
-func write(path string, n, size int) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriter(f)
-	g := gen.New(7)
-	for range n {
-		data, err := json.Marshal(g.Article(size))
-		if err != nil {
-			return err
-		}
-		w.Write(data)
-		w.WriteByte('\n')
-	}
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	return f.Close()
+func writeArticles(path string, n, size int) error {
+	_, err := gen.WriteJSONL(path, 7, n, size)
+	return err
 }

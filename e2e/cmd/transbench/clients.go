@@ -30,6 +30,23 @@ func chunks(msgs []msg, n int) [][]msg {
 	return out
 }
 
+// publishConcurrently publishes msgs from several goroutines, 500 per call,
+// as a user of a synchronous watermill publisher would for throughput.
+func publishConcurrently(pub message.Publisher, topic string, msgs []msg) error {
+	var fns []func() error
+	for _, part := range chunks(msgs, publishers) {
+		fns = append(fns, func() error {
+			for _, c := range chunks(part, max(1, len(part)/500)) {
+				if err := pub.Publish(topic, toWatermill(c)...); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return waitGroupErr(fns...)
+}
+
 func toWatermill(ms []msg) []*message.Message {
 	out := make([]*message.Message, len(ms))
 	for i, m := range ms {
@@ -75,18 +92,7 @@ func (newsflowClient) produce(ctx context.Context, brokers []string, topic strin
 		return err
 	}
 	defer pub.Close()
-	var fns []func() error
-	for _, part := range chunks(msgs, publishers) {
-		fns = append(fns, func() error {
-			for _, c := range chunks(part, max(1, len(part)/500)) {
-				if err := pub.Publish(topic, toWatermill(c)...); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-	}
-	return waitGroupErr(fns...)
+	return publishConcurrently(pub, topic, msgs)
 }
 
 func newsflowSub(brokers []string, group string) (*kafka.Subscriber, error) {
@@ -355,18 +361,7 @@ func (c saramaClient) produce(ctx context.Context, brokers []string, topic strin
 		return err
 	}
 	defer pub.Close()
-	var fns []func() error
-	for _, part := range chunks(msgs, publishers) {
-		fns = append(fns, func() error {
-			for _, c := range chunks(part, max(1, len(part)/500)) {
-				if err := pub.Publish(topic, toWatermill(c)...); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-	}
-	return waitGroupErr(fns...)
+	return publishConcurrently(pub, topic, msgs)
 }
 
 func (saramaClient) subscriber(brokers []string, group string) (*wmkafka.Subscriber, error) {
