@@ -46,8 +46,11 @@ type Detector struct {
 	// sharedOf maps a letter to the shared groups holding it, once per
 	// time it is listed there
 	sharedOf map[rune][]int
-	indexes  indexes
-	preload  bool
+	// asciiInert: ASCII letters say nothing in byRules (no configured
+	// language is alone in the Latin script or has a unique ASCII letter)
+	asciiInert bool
+	indexes    indexes
+	preload    bool
 }
 
 type sharedGroup struct {
@@ -89,6 +92,12 @@ func NewDetector(codes []string) (*Detector, error) {
 		d.byScript[l.script] = append(d.byScript[l.script], li)
 		for _, r := range l.unique {
 			d.unique[r] = append(d.unique[r], li)
+		}
+	}
+	d.asciiInert = len(d.byScript[scriptLatin]) != 1
+	for r := range d.unique {
+		if r < utf8.RuneSelf {
+			d.asciiInert = false
 		}
 	}
 	for _, g := range sharedLetters {
@@ -264,65 +273,131 @@ func (d *Detector) byRules(ws []word) (int, bool) {
 	const unknown = -1
 	zh := d.codeIndex("zh")
 	ja := d.codeIndex("ja")
-	total := make(map[int]int)
-	wordCounts := make(map[int]int)
+	// counts by language, unknown included: index li+1
+	var total, wordCounts counter
 	for _, w := range ws {
-		clear(wordCounts)
-		for _, r := range w.s {
+		wordCounts.reset()
+		for i := 0; i < len(w.s); {
+			if c := w.s[i]; c < utf8.RuneSelf && d.asciiInert {
+				i++
+				continue
+			}
+			r, size := utf8.DecodeRuneInString(w.s[i:])
+			i += size
 			sc := runeScript(r)
 			switch {
 			case sc == scriptHan && zh >= 0:
-				wordCounts[zh]++
+				wordCounts.add(zh)
 			case sc == scriptHan && ja >= 0, sc == scriptKana && ja >= 0:
-				wordCounts[ja]++
+				wordCounts.add(ja)
 			case sc != scriptOther && len(d.byScript[sc]) == 1:
-				wordCounts[d.byScript[sc][0]]++
+				wordCounts.add(d.byScript[sc][0])
 			default:
 				for _, li := range d.unique[r] {
-					wordCounts[li]++
+					wordCounts.add(li)
 				}
 			}
 		}
-		switch len(wordCounts) {
+		switch wordCounts.keys {
 		case 0:
-			total[unknown]++
+			total.add(unknown)
 		case 1:
-			for li := range wordCounts {
-				total[li]++
-			}
+			total.add(wordCounts.only())
 		default:
-			if _, hasZh := wordCounts[zh]; hasZh && ja >= 0 && wordCounts[ja] > 0 {
-				total[ja]++
+			if zh >= 0 && wordCounts.get(zh) > 0 && ja >= 0 && wordCounts.get(ja) > 0 {
+				total.add(ja)
 				continue
 			}
-			best, bestN, secondN := top2(wordCounts)
+			best, bestN, secondN := wordCounts.top2()
 			if bestN > secondN {
-				total[best]++
+				total.add(best)
 			} else {
-				total[unknown]++
+				total.add(unknown)
 			}
 		}
 	}
-	if float64(total[unknown]) < float64(len(ws))*0.5 {
-		delete(total, unknown)
+	if float64(total.get(unknown)) < float64(len(ws))*0.5 {
+		total.remove(unknown)
 	}
-	switch len(total) {
+	switch total.keys {
 	case 0:
 		return 0, false
 	case 1:
-		for li := range total {
-			return li, li != unknown
-		}
+		li := total.only()
+		return li, li != unknown
 	case 2:
-		if zh >= 0 && ja >= 0 && total[zh] > 0 && total[ja] > 0 {
+		if zh >= 0 && ja >= 0 && total.get(zh) > 0 && total.get(ja) > 0 {
 			return ja, true
 		}
 	}
-	best, bestN, secondN := top2(total)
+	best, bestN, secondN := total.top2()
 	if bestN == secondN || best == unknown {
 		return 0, false
 	}
 	return best, true
+}
+
+// counter counts by language index, -1 (unknown) included.
+type counter struct {
+	n       [len(supportedArrayMarker) + 1]int
+	touched []int8 // keys+1 with a count, to reset
+	keys    int    // keys with a count
+}
+
+func (c *counter) add(k int) {
+	if c.n[k+1] == 0 {
+		c.keys++
+		c.touched = append(c.touched, int8(k+1))
+	}
+	c.n[k+1]++
+}
+
+func (c *counter) get(k int) int { return c.n[k+1] }
+
+func (c *counter) remove(k int) {
+	if c.n[k+1] != 0 {
+		c.n[k+1] = 0
+		c.keys--
+	}
+}
+
+func (c *counter) reset() {
+	for _, i := range c.touched {
+		c.n[i] = 0
+	}
+	c.touched = c.touched[:0]
+	c.keys = 0
+}
+
+// only returns the key of a counter with one key.
+func (c *counter) only() int {
+	for _, i := range c.touched {
+		if c.n[i] != 0 {
+			return int(i) - 1
+		}
+	}
+	return -1
+}
+
+// top2 is top2 of the counts as a map: the key with the highest count
+// (ties to the lower key), its count and the runner-up's count.
+func (c *counter) top2() (best, bestN, secondN int) {
+	best, bestN, secondN = 0, -1, -1
+	for i, n := range c.n {
+		if n == 0 {
+			continue
+		}
+		switch k := i - 1; {
+		case n > bestN || (n == bestN && k < best):
+			if bestN >= 0 {
+				secondN = max(secondN, bestN)
+			}
+			best, bestN = k, n
+		case n > secondN:
+			secondN = n
+		}
+	}
+	return best, bestN, secondN
 }
 
 func (d *Detector) codeIndex(code string) int {

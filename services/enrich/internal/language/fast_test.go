@@ -37,6 +37,12 @@ func mixedTexts(tb testing.TB, n int) []string {
 	}
 	slicesSort(codes)
 	rng := rand.New(rand.NewPCG(7, 8))
+	// scripts the development set lacks, and letters few languages use
+	lines["xx"] = []string{"Η κυβέρνηση ανακοίνωσε νέα μέτρα", "정부는 새로운 정책을 발표했다", "東京の天気は晴れです", "政府今天宣布了新的经济政策",
+		"الحكومة أعلنت عن خطة جديدة", "הממשלה הודיעה על תוכנית חדשה", "Уряд України схвалив законопроєкт", "Ўрад Беларусі ўхваліў",
+		"Il-Prim Ministru ħabbar il-baġit il-ġdid", "Ərazi və şəhər", "Ĉiu ŝipo", "sarà più", "Şirket açıkladı", "сръбски ђак",
+		"नई सरकार", "ভারতের সরকার", "ரஜினி", "ประเทศไทย", "საქართველო", "Հայաստան", "Việt Nam đã", "ĦĠĊŻ ŐŰ ŘŮ ÏÐ"}
+	codes = append(codes, "xx")
 	var out []string
 	for _, c := range codes {
 		out = append(out, strings.Join(lines[c], " "), strings.Join(lines[c][:10], "\n\n"))
@@ -80,6 +86,11 @@ func TestFastPathsAgree(t *testing.T) {
 		ws := splitWords(text)
 		if len(ws) == 0 {
 			continue
+		}
+		gl, gok := d.byRules(ws)
+		wl, wok := d.byRulesReference(ws)
+		if gl != wl || gok != wok {
+			t.Fatalf("byRules(%q) = %d %v, reference %d %v", text, gl, gok, wl, wok)
 		}
 		got, want := d.filter(ws), d.filterReference(ws)
 		if !reflect.DeepEqual(got, want) {
@@ -163,5 +174,25 @@ func BenchmarkDetectLong600Reference(b *testing.B) {
 		}
 		d.detectLongReference(ws, gate(texts[i%len(texts)], d.filterReference(ws)), Result{Letters: letters})
 		i++
+	}
+}
+
+// TestByRulesSmallSets checks byRules where ASCII letters do tell a
+// language: one Latin language configured.
+func TestByRulesSmallSets(t *testing.T) {
+	texts := mixedTexts(t, 100)
+	for _, codes := range [][]string{{"en", "ru"}, {"zh", "ja", "en"}, {"ko", "ja", "fr", "el"}, {"mt", "ar", "he"}} {
+		d, err := NewDetector(codes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, text := range texts {
+			ws := splitWords(text)
+			gl, gok := d.byRules(ws)
+			wl, wok := d.byRulesReference(ws)
+			if gl != wl || gok != wok {
+				t.Fatalf("%v: byRules(%q) = %d %v, reference %d %v", codes, text, gl, gok, wl, wok)
+			}
+		}
 	}
 }

@@ -118,3 +118,70 @@ func (d *Detector) detectLongReference(ws []word, cands []int, res Result) Resul
 	}
 	return res
 }
+
+// byRules tells the language from letters alone when most words carry a
+// script or letter only one configured language uses.
+func (d *Detector) byRulesReference(ws []word) (int, bool) {
+	const unknown = -1
+	zh := d.codeIndex("zh")
+	ja := d.codeIndex("ja")
+	total := make(map[int]int)
+	wordCounts := make(map[int]int)
+	for _, w := range ws {
+		clear(wordCounts)
+		for _, r := range w.s {
+			sc := runeScript(r)
+			switch {
+			case sc == scriptHan && zh >= 0:
+				wordCounts[zh]++
+			case sc == scriptHan && ja >= 0, sc == scriptKana && ja >= 0:
+				wordCounts[ja]++
+			case sc != scriptOther && len(d.byScript[sc]) == 1:
+				wordCounts[d.byScript[sc][0]]++
+			default:
+				for _, li := range d.unique[r] {
+					wordCounts[li]++
+				}
+			}
+		}
+		switch len(wordCounts) {
+		case 0:
+			total[unknown]++
+		case 1:
+			for li := range wordCounts {
+				total[li]++
+			}
+		default:
+			if _, hasZh := wordCounts[zh]; hasZh && ja >= 0 && wordCounts[ja] > 0 {
+				total[ja]++
+				continue
+			}
+			best, bestN, secondN := top2(wordCounts)
+			if bestN > secondN {
+				total[best]++
+			} else {
+				total[unknown]++
+			}
+		}
+	}
+	if float64(total[unknown]) < float64(len(ws))*0.5 {
+		delete(total, unknown)
+	}
+	switch len(total) {
+	case 0:
+		return 0, false
+	case 1:
+		for li := range total {
+			return li, li != unknown
+		}
+	case 2:
+		if zh >= 0 && ja >= 0 && total[zh] > 0 && total[ja] > 0 {
+			return ja, true
+		}
+	}
+	best, bestN, secondN := top2(total)
+	if bestN == secondN || best == unknown {
+		return 0, false
+	}
+	return best, true
+}
