@@ -3,6 +3,7 @@ package language
 import (
 	"errors"
 	"math"
+	"math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -199,7 +200,7 @@ type word struct {
 // Han, kana or Hangul character a word of its own (as lingua-go does).
 func splitWords(text string) []word {
 	text = strings.ToLower(text)
-	var out []word
+	out := make([]word, 0, len(text)/6+1)
 	start := -1
 	var sc script
 	n := 0
@@ -659,22 +660,48 @@ func (d *Detector) detectLong(ws []word, cands []int, res Result) Result {
 		sc.isCand[s] = true
 	}
 	chunks := chunkWords(ws)
-	totals, wins := sc.totals[:len(cands)], sc.wins[:len(cands)]
+	nc := len(cands)
+	totals, wins := sc.totals[:nc], sc.wins[:nc]
+	sc.startArticle(chunks)
 	trigrams := 0
 	scoredLetters := 0
-	for _, c := range chunks {
-		letters := sc.distinctTrigrams(c)
-		trigrams += len(sc.set.grams)
-		scoredLetters += letters
-		clear(sc.acc[:len(x.langs)])
-		clear(sc.found[:len(x.langs)])
-		for _, g := range sc.set.grams {
-			sc.score(x, g, len(cands))
+	for chunk, c := range chunks {
+		acc, found := sc.acc[:nc], sc.found[:nc]
+		clear(acc)
+		clear(found)
+		letters := 0
+		for _, w := range c {
+			letters += w.runes
+			if w.runes < longOrder {
+				continue
+			}
+			// byte offsets of the rune starts, plus the end
+			bo := sc.offs[:0]
+			for i := range w.s {
+				bo = append(bo, i)
+			}
+			bo = append(bo, len(w.s))
+			sc.offs = bo
+			for i := 0; i+longOrder < len(bo); i++ {
+				row := sc.row(x, w.s[bo[i]:bo[i+3]], bo[i+1]-bo[i], bo[i+2]-bo[i], nc)
+				if sc.rowChunk[row] == int32(chunk) {
+					continue // scored once per chunk, as lingua-go does
+				}
+				sc.rowChunk[row] = int32(chunk)
+				trigrams++
+				for ci, q := range sc.rows[row*nc : row*nc+nc] {
+					if q >= 0 {
+						acc[ci] += -float64(q) / qScale
+						found[ci]++
+					}
+				}
+			}
 		}
+		scoredLetters += letters
 		bestCi, bestS := -1, math.Inf(-1)
-		for ci, slot := range sc.slots[:len(cands)] {
-			s := sc.acc[slot]
-			if sc.found[slot] == 0 {
+		for ci := range cands {
+			s := acc[ci]
+			if found[ci] == 0 {
 				s = math.Inf(-1)
 			}
 			totals[ci] += s
@@ -714,17 +741,25 @@ func (d *Detector) detectLong(ws []word, cands []int, res Result) Result {
 }
 
 // longScratch is the working memory of detectLong, reused across calls.
+// The log probabilities of a trigram, backed off, are looked up once per
+// text and kept in a row per trigram (one value per candidate, -1 for
+// none): the same trigrams come back chunk after chunk.
 type longScratch struct {
-	set    trigramSet
-	offs   []int
-	slots  [len(supportedArrayMarker)]int8   // index slot per candidate
-	isCand [len(supportedArrayMarker)]bool   // by slot
-	mark   [len(supportedArrayMarker)]uint32 // by slot: stamp of the last trigram that set it
-	stamp  uint32
-	acc    [len(supportedArrayMarker)]float64 // by slot: one chunk's sum
-	found  [len(supportedArrayMarker)]int     // by slot: one chunk's n-grams found
-	totals [len(supportedArrayMarker)]float64 // by candidate
-	wins   [len(supportedArrayMarker)]int     // by candidate
+	offs     []int
+	seen     []uint64                          // open addressing on the trigram hash, 0 empty
+	seenRow  []int32                           // row of the trigram in seen's slot
+	zeroRow  int32                             // row of the trigram whose hash is 0, or -1
+	rows     []int32                           // per trigram, a candidate's quantised log probability or -1
+	rowChunk []int32                           // per trigram, the last chunk it was scored in
+	slots    [len(supportedArrayMarker)]int8   // index slot per candidate
+	isCand   [len(supportedArrayMarker)]bool   // by slot
+	mark     [len(supportedArrayMarker)]uint32 // by slot: stamp of the last lookup that set it
+	val      [len(supportedArrayMarker)]uint16 // by slot: that lookup's value
+	stamp    uint32
+	acc      [len(supportedArrayMarker)]float64 // by candidate: one chunk's sum
+	found    [len(supportedArrayMarker)]int     // by candidate: one chunk's n-grams found
+	totals   [len(supportedArrayMarker)]float64 // by candidate
+	wins     [len(supportedArrayMarker)]int     // by candidate
 }
 
 var longScratchPool = sync.Pool{New: func() any { return new(longScratch) }}
@@ -737,42 +772,68 @@ func (sc *longScratch) reset(n int) {
 	sc.stamp = 0
 }
 
-// distinctTrigrams collects the distinct trigrams of a chunk, in the order
-// newGrams finds them, and returns its letter count.
-func (sc *longScratch) distinctTrigrams(ws []word) int {
+// startArticle sizes the trigram table for the letters of the chunks.
+func (sc *longScratch) startArticle(chunks [][]word) {
 	letters := 0
-	for _, w := range ws {
-		letters += w.runes
-	}
-	sc.set.reset(letters)
-	for _, w := range ws {
-		if w.runes < longOrder {
-			continue
-		}
-		// byte offsets of the rune starts, plus the end
-		bo := sc.offs[:0]
-		for i := range w.s {
-			bo = append(bo, i)
-		}
-		bo = append(bo, len(w.s))
-		sc.offs = bo
-		for i := 0; i+longOrder < len(bo); i++ {
-			h3 := hashString(w.s[bo[i]:bo[i+3]])
-			if !sc.set.add(h3) {
-				continue
-			}
-			sc.set.grams = append(sc.set.grams, [longOrder + 1]uint64{0, hashString(w.s[bo[i]:bo[i+1]]), hashString(w.s[bo[i]:bo[i+2]]), h3})
+	for _, c := range chunks {
+		for _, w := range c {
+			letters += w.runes
 		}
 	}
-	return letters
+	if want := 2 * letters; len(sc.seen) < want {
+		n := 1 << bits.Len(uint(want))
+		sc.seen, sc.seenRow = make([]uint64, n), make([]int32, n)
+	} else {
+		clear(sc.seen)
+	}
+	sc.zeroRow = -1
+	sc.rows = sc.rows[:0]
+	sc.rowChunk = sc.rowChunk[:0]
 }
 
-// score adds, for the languages of the index, the log probability of the
-// trigram g backed off to its longest prefix the language knows, to
-// acc[slot], counting it in found[slot]; each language's sum runs in the
-// order of the trigrams, as grams.sum adds them. It stops backing off once
-// the n candidates are served (the other slots are not read).
-func (sc *longScratch) score(x *ngramIndex, g [longOrder + 1]uint64, n int) {
+// row returns the row of the trigram t, whose first rune is n1 bytes long
+// and first two n2, adding it if the text has not had it yet.
+func (sc *longScratch) row(x *ngramIndex, t string, n1, n2, nc int) int {
+	h := hashString(t)
+	var slot int
+	if h == 0 {
+		if sc.zeroRow >= 0 {
+			return int(sc.zeroRow)
+		}
+	} else {
+		mask := len(sc.seen) - 1
+		for slot = int(h>>32) & mask; ; slot = (slot + 1) & mask {
+			if sc.seen[slot] == h {
+				return int(sc.seenRow[slot])
+			}
+			if sc.seen[slot] == 0 {
+				break
+			}
+		}
+	}
+	row := len(sc.rowChunk)
+	if h == 0 {
+		sc.zeroRow = int32(row)
+	} else {
+		sc.seen[slot], sc.seenRow[slot] = h, int32(row)
+	}
+	sc.rowChunk = append(sc.rowChunk, -1)
+	sc.lookup(x, [longOrder + 1]uint64{0, hashString(t[:n1]), hashString(t[:n2]), h}, nc)
+	for _, s := range sc.slots[:nc] {
+		q := int32(-1)
+		if sc.mark[s] == sc.stamp {
+			q = int32(sc.val[s])
+		}
+		sc.rows = append(sc.rows, q)
+	}
+	return row
+}
+
+// lookup sets, for the languages of the index, the log probability of the
+// trigram g backed off to its longest prefix the language knows: val[slot]
+// where mark[slot] is the new stamp (grams.sum's rule). It stops backing
+// off once the n candidates are served.
+func (sc *longScratch) lookup(x *ngramIndex, g [longOrder + 1]uint64, n int) {
 	sc.stamp++
 	need := n
 	for order := longOrder; order >= 1 && need > 0; order-- {
@@ -781,9 +842,7 @@ func (sc *longScratch) score(x *ngramIndex, g [longOrder + 1]uint64, n int) {
 			if sc.mark[s] == sc.stamp {
 				continue
 			}
-			sc.mark[s] = sc.stamp
-			sc.acc[s] += -float64(e&0xffff) / qScale
-			sc.found[s]++
+			sc.mark[s], sc.val[s] = sc.stamp, uint16(e)
 			if sc.isCand[s] {
 				need--
 			}
