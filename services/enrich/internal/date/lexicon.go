@@ -129,7 +129,7 @@ var lexicons = map[string]*lexicon{
 	"fr": {
 		months: map[string]int{"janvier": 1, "janv": 1, "février": 2, "fevrier": 2, "févr": 2, "mars": 3, "avril": 4, "avr": 4,
 			"mai": 5, "juin": 6, "juillet": 7, "juil": 7, "août": 8, "aout": 8, "septembre": 9, "sept": 9, "octobre": 10, "oct": 10,
-			"novembre": 11, "nov": 11, "décembre": 12, "decembre": 12, "déc": 12},
+			"novembre": 11, "nov": 11, "décembre": 12, "decembre": 12, "déc": 12}, //nolint:misspell // French written without accents
 		bare:     []string{"janvier", "février", "avril", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"},
 		weekdays: map[string]int{"dimanche": 0, "lundi": 1, "mardi": 2, "mercredi": 3, "jeudi": 4, "vendredi": 5, "samedi": 6},
 		relDays: map[string]relDay{"aujourd'hui": {0, ""}, "aujourd’hui": {0, ""}, "hier": {-1, ""}, "demain": {1, ""}, "avant-hier": {-2, ""},

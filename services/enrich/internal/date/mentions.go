@@ -463,23 +463,6 @@ func day(y int, m time.Month, d int) (time.Time, bool) {
 	return t, t.Day() == d && t.Month() == m
 }
 
-// truncate cuts a value to the reference precision: a relative expression
-// can be no more precise than the date it is relative to.
-func truncate(v string, p article.Precision) string {
-	switch rank(p) {
-	case 1:
-		return v[:min(4, len(v))]
-	case 2:
-		if len(v) > 7 && v[4] == '-' && v[5] != 'W' && v[5] != 'Q' {
-			return v[:7]
-		}
-		if len(v) > 4 && (v[5] == 'W') {
-			return v[:4]
-		}
-	}
-	return v
-}
-
 func monthOf(lx *lexicon, s string) (time.Month, bool) {
 	s = strings.TrimSuffix(strings.ToLower(s), ".")
 	m, ok := lx.months[s]

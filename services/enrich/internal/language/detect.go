@@ -51,7 +51,6 @@ type Detector struct {
 	// language is alone in the Latin script or has a unique ASCII letter)
 	asciiInert bool
 	indexes    indexes
-	preload    bool
 }
 
 type sharedGroup struct {

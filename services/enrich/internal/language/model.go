@@ -150,7 +150,7 @@ func loadModel(l lang, order int) (*table, error) {
 	name := fmt.Sprintf("language-models/%s/%s.pb.bin.zip", l.linguaDir, orderNames[order])
 	zipped, err := linguaModels.ReadFile(name)
 	if err != nil {
-		return nil, nil // no model of this order
+		return nil, nil //nolint:nilerr // a missing file is no model of this order, not an error
 	}
 	zr, err := zip.NewReader(bytes.NewReader(zipped), int64(len(zipped)))
 	if err != nil || len(zr.File) == 0 {
