@@ -7,7 +7,8 @@
 //     sentence a line), the articles go through `enrich tag` (language
 //     detection, tokenisation, tagging, offsets) and a predicted entity counts
 //     when its byte span and type equal a gold entity's;
-//   - tokens: the gold tokens go straight to the model of the set's language.
+//   - tokens: the gold tokens of each document go straight to the model of
+//     the set's language.
 package main
 
 import (
@@ -204,12 +205,16 @@ func compare(sc scores, gold, pred []chunk, noMISC bool) {
 func scoreTokens(t *entities.Tagger, s corpus.Set, lang string) (scores, error) {
 	sc := scores{}
 	for _, d := range s.Docs {
-		for _, x := range d.Sentences {
-			pred, err := t.TagWords(x.Words, lang)
-			if err != nil {
-				return nil, err
-			}
-			compare(sc, chunks(x.Tags), chunks(pred), s.NoMISC)
+		words := make([][]string, len(d.Sentences))
+		for i, x := range d.Sentences {
+			words[i] = x.Words
+		}
+		pred, err := t.TagDocument(words, lang)
+		if err != nil {
+			return nil, err
+		}
+		for i, x := range d.Sentences {
+			compare(sc, chunks(x.Tags), chunks(pred[i]), s.NoMISC)
 		}
 	}
 	return sc, nil

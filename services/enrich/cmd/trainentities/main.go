@@ -43,8 +43,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 1, "shuffling seed")
 	minCount := fs.Int("min-count", 2, "drop features seen fewer times")
 	prune := fs.Float64("prune", 0.02, "drop features whose weights all stay below this fraction of the largest")
-	other := fs.String("other", "0.25,de=0.1", "weight of other languages' corpora in a language's model: a default, then lang=weight overrides")
+	other := fs.String("other", "0.25,de=0.05", "weight of other languages' corpora in a language's model: a default, then lang=weight overrides")
 	workers := fs.Int("workers", 2, "models trained at once")
+	algorithm := fs.String("algorithm", "perceptron", "perceptron (averaged structured perceptron) or crf (SGD)")
+	l2 := fs.Float64("l2", 0, "crf: L2 penalty a sentence (0: 1/sentences)")
+	rate := fs.Float64("rate", 0.1, "crf: initial learning rate")
+	setWeights := fs.String("set-weight", "", "override corpus weights: name-prefix=weight,... (e.g. europeana=0.2)")
+	clip := fs.Float64("clip", 0.9999, "clip weights at this quantile of their magnitudes (0: no clipping)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -56,6 +61,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	sets, err := corpus.Load(*data, corpus.Train)
 	if err != nil {
 		return err
+	}
+	if *setWeights != "" {
+		for _, part := range strings.Split(*setWeights, ",") {
+			prefix, v, ok := strings.Cut(part, "=")
+			f, err := strconv.ParseFloat(v, 32)
+			if !ok || err != nil {
+				return fmt.Errorf("bad -set-weight %q", part)
+			}
+			for i := range sets {
+				if strings.HasPrefix(sets[i].Name, prefix) {
+					sets[i].Weight = float32(f)
+				}
+			}
+		}
 	}
 	for _, s := range sets {
 		fmt.Fprintf(stderr, "loaded %-28s %s %7d tokens weight %.2f noMISC=%v\n", s.Name, s.Lang, s.Tokens(), s.Weight, s.NoMISC)
@@ -87,7 +106,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			if ctx.Err() != nil {
 				return
 			}
-			err := trainOne(lang, sets, gaz, *out, *epochs, *seed, *minCount, *prune, otherWeight(lang), stderr, &mu)
+			err := trainOne(lang, sets, gaz, *out, entities.TrainConfig{
+				Lang: lang, Epochs: *epochs, Seed: *seed, MinCount: *minCount, Prune: *prune,
+				Algorithm: *algorithm, L2: *l2, Rate: *rate, Clip: *clip,
+			}, otherWeight(lang), stderr, &mu)
 			if err != nil {
 				mu.Lock()
 				if first == nil {
@@ -150,9 +172,10 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-func trainOne(lang string, sets []corpus.Set, gaz map[uint64]uint8, outDir string, epochs int, seed uint64, minCount int, prune float64, other float32, stderr io.Writer, mu *sync.Mutex) error {
+func trainOne(lang string, sets []corpus.Set, gaz map[uint64]uint8, outDir string, cfg entities.TrainConfig, other float32, stderr io.Writer, mu *sync.Mutex) error {
 	var sents []entities.Sentence
 	var caseText [][]string
+	doc := 0
 	for _, s := range sets {
 		w := s.Weight
 		if lang != entities.Fallback && s.Lang != lang {
@@ -162,9 +185,10 @@ func trainOne(lang string, sets []corpus.Set, gaz map[uint64]uint8, outDir strin
 			continue
 		}
 		for _, d := range s.Docs {
+			doc++
 			for _, x := range d.Sentences {
 				labels := entities.FromIOB2(x.Tags)
-				sents = append(sents, entities.Sentence{Words: x.Words, Labels: labels, Partial: s.NoMISC, Weight: w})
+				sents = append(sents, entities.Sentence{Words: x.Words, Labels: labels, Partial: s.NoMISC, Weight: w, Doc: doc})
 				if s.Lang == lang || lang == entities.Fallback {
 					caseText = append(caseText, x.Words)
 				}
@@ -174,10 +198,7 @@ func trainOne(lang string, sets []corpus.Set, gaz map[uint64]uint8, outDir strin
 	if len(sents) == 0 {
 		return fmt.Errorf("no training data for %s", lang)
 	}
-	cfg := entities.TrainConfig{
-		Lang: lang, Epochs: epochs, Seed: seed, MinCount: minCount, Prune: prune,
-		CaseText: caseText, Gazetteer: gaz, Log: lockedWriter{mu, stderr},
-	}
+	cfg.CaseText, cfg.Gazetteer, cfg.Log = caseText, gaz, lockedWriter{mu, stderr}
 	m, keys, err := entities.Train(cfg, sents)
 	if err != nil {
 		return fmt.Errorf("training %s: %w", lang, err)

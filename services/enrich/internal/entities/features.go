@@ -87,6 +87,10 @@ const (
 	tGazWord
 	tGazM1
 	tGazP1
+	tDocCase
+	tTrigramL
+	tTrigramR
+	tQuoted
 )
 
 // Gazetteer classes of a word (bits of the model's gazetteer table).
@@ -145,6 +149,7 @@ type wordInfo struct {
 	cluster [3]uint64 // cluster path prefixes of 4, 8 and 12 bits; 0 when unknown
 	flags   uint32
 	caseB   uint8
+	docB    uint8 // how the word is written elsewhere in the article (docLower, docCapital)
 	gaz     uint8 // gazetteer classes seen for this word (bit per type, B/I)
 }
 
@@ -157,9 +162,12 @@ type resources struct {
 
 // featurizer extracts features; one per goroutine (it reuses buffers).
 type featurizer struct {
-	res   *resources
-	buf   []byte
-	infos []wordInfo
+	res *resources
+	// doc tells how each word is written across the article (nil: unknown).
+	doc    map[uint64]uint8
+	buf    []byte
+	infos  []wordInfo
+	quoted []bool
 }
 
 func newFeaturizer(res *resources) *featurizer {
@@ -335,6 +343,9 @@ func (fz *featurizer) word(w string) wordInfo {
 		}
 		wi.gaz = fz.res.gazetteer[wi.lower]
 	}
+	if fz.doc != nil {
+		wi.docB = fz.doc[wi.lower] | docKnown
+	}
 	return wi
 }
 
@@ -376,6 +387,25 @@ func (fz *featurizer) extract(words []string, feats []uint64, ends []int32) ([]u
 		}
 	}
 	headline := letterWords >= 3 && caps*10 >= letterWords*6
+	// Tokens inside a pair of quotes (titles of works, names in quotes).
+	if cap(fz.quoted) < n {
+		fz.quoted = make([]bool, n)
+	}
+	quoted := fz.quoted[:n]
+	clear(quoted)
+	open := -1
+	for i, w := range words {
+		if isQuoteToken(w) {
+			if open >= 0 && i-open > 1 && i-open <= 12 {
+				for k := open + 1; k < i; k++ {
+					quoted[k] = true
+				}
+				open = -1
+			} else {
+				open = i
+			}
+		}
+	}
 	at := func(i int) *wordInfo {
 		if i < 0 || i >= n {
 			return &padInfo
@@ -423,6 +453,17 @@ func (fz *featurizer) extract(words []string, feats []uint64, ends []int32) ([]u
 			feats = append(feats, mix(tFirst, 1), mix(tFirstShape, w.shape), mix(tCaseFirst, uint64(w.caseB)))
 		}
 		feats = append(feats, mix(tCase, uint64(w.caseB)|uint64(w.flags&(fInitCap|fAllCaps))<<8))
+		feats = append(feats, mix(tTrigramL, mix(p2.lower, p1.lower)), mix(tTrigramR, mix(n1.lower, n2.lower)))
+		if quoted[i] {
+			feats = append(feats, mix(tQuoted, uint64(w.flags&(fInitCap|fAllCaps))))
+		}
+		if w.docB != 0 && w.flags&fHasUpper != 0 {
+			f := uint64(0)
+			if first {
+				f = 1
+			}
+			feats = append(feats, mix(tDocCase, uint64(w.docB)|uint64(w.flags&(fInitCap|fAllCaps))<<8|f<<16))
+		}
 		if headline {
 			feats = append(feats, mix(tHeadShape, w.shape), mix(tHeadLower, mix(w.lower, uint64(w.caseB))))
 		}
@@ -459,4 +500,44 @@ func (fz *featurizer) extract(words []string, feats []uint64, ends []int32) ([]u
 		ends = append(ends, int32(len(feats)))
 	}
 	return feats, ends
+}
+
+// Document case bits.
+const (
+	docLower   = 1 << iota // written in lower case somewhere in the article
+	docCapital             // capitalised somewhere other than a sentence start
+	docKnown               // the article was seen (the bits above are meaningful)
+)
+
+// docCase records how the words of an article's sentences are written.
+func docCase(doc map[uint64]uint8, buf []byte, words []string) []byte {
+	for i, w := range words {
+		var k uint64
+		k, buf = lowerKey(buf, w)
+		upper, letter := false, false
+		for _, r := range w {
+			if unicode.IsUpper(r) {
+				upper = true
+			}
+			if unicode.IsLetter(r) {
+				letter = true
+			}
+		}
+		switch {
+		case !letter:
+		case !upper:
+			doc[k] |= docLower
+		case i > 0:
+			doc[k] |= docCapital
+		}
+	}
+	return buf
+}
+
+func isQuoteToken(w string) bool {
+	switch w {
+	case "\"", "'", "\u201c", "\u201d", "\u201e", "\u2018", "\u2019", "\u00ab", "\u00bb", "``", "''":
+		return true
+	}
+	return false
 }

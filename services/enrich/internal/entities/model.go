@@ -120,7 +120,6 @@ func iob2Name(l int) string {
 // transitions, and the word tables its features read.
 type Model struct {
 	Lang  string
-	scale float32
 	trans [numLabels + 1][numLabels]float32
 	// Derived from trans by prepare: disallowed transitions at -inf for
 	// Viterbi, and exponentiated (0 when disallowed) for the marginals.
@@ -128,16 +127,17 @@ type Model struct {
 	te [numLabels + 1][numLabels]float64
 
 	// Open-addressing table from 32-bit feature keys to weight rows.
-	slots   []uint32
-	rows    []int32
-	mask    uint64
-	weights []int8 // nfeat * numLabels
-	nfeat   int
+	slots    []uint32
+	rows     []int32
+	mask     uint64
+	weights  []int8    // nfeat * numLabels
+	rowScale []float32 // nfeat: a row's weights are weights*rowScale
+	nfeat    int
 
 	res resources
 }
 
-const magic = "NFNER\x02"
+const magic = "NFNER\x03"
 
 // featureKey is the 32 bits of a feature hash stored in the model.
 func featureKey(h uint64) uint32 {
@@ -190,15 +190,17 @@ func slotOf(k uint32) uint64 { return uint64(k) * 0x9E3779B97F4A7C15 >> 20 }
 
 // scores fills s (len numLabels) with the emission scores of one token.
 func (m *Model) scores(feats []uint64, s []float32) {
-	var acc [numLabels]int32
+	var acc [numLabels]float32
 	for _, h := range feats {
 		k := featureKey(h)
 		for i := slotOf(k) & m.mask; ; i = (i + 1) & m.mask {
 			sk := m.slots[i]
 			if sk == k {
-				w := m.weights[int(m.rows[i])*numLabels : int(m.rows[i])*numLabels+numLabels]
+				r := int(m.rows[i])
+				w := m.weights[r*numLabels : r*numLabels+numLabels]
+				sc := m.rowScale[r]
 				for l := range numLabels {
-					acc[l] += int32(w[l])
+					acc[l] += float32(w[l]) * sc
 				}
 				break
 			}
@@ -207,9 +209,7 @@ func (m *Model) scores(feats []uint64, s []float32) {
 			}
 		}
 	}
-	for l := range numLabels {
-		s[l] = float32(acc[l]) * m.scale
-	}
+	copy(s, acc[:])
 }
 
 // viterbi finds the best label sequence given emission scores (n*numLabels).
@@ -334,7 +334,6 @@ func (m *Model) Marshal(w io.Writer, keys []uint32) error {
 	bw.WriteString(magic)
 	uv(uint64(len(m.Lang)))
 	bw.WriteString(m.Lang)
-	f32(m.scale)
 	for p := range numLabels + 1 {
 		for l := range numLabels {
 			f32(m.trans[p][l])
@@ -359,6 +358,9 @@ func (m *Model) Marshal(w io.Writer, keys []uint32) error {
 		for l := range numLabels {
 			bw.WriteByte(byte(m.weights[i*numLabels+l]))
 		}
+	}
+	for _, i := range order {
+		f32(m.rowScale[i])
 	}
 	if err := bw.Flush(); err != nil {
 		return err
@@ -415,7 +417,6 @@ func LoadModel(data []byte) (*Model, error) {
 	}
 	m := &Model{}
 	m.Lang = string(r.bytes(int(r.uvarint())))
-	m.scale = r.f32()
 	for p := range numLabels + 1 {
 		for l := range numLabels {
 			m.trans[p][l] = r.f32()
@@ -455,6 +456,13 @@ func LoadModel(data []byte) (*Model, error) {
 	m.weights = make([]int8, len(w))
 	for i, b := range w {
 		m.weights[i] = int8(b)
+	}
+	m.rowScale = make([]float32, n)
+	for i := range m.rowScale {
+		m.rowScale[i] = r.f32()
+	}
+	if r.err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadModel, r.err)
 	}
 	m.nfeat = n
 	m.buildTable(keys)

@@ -160,6 +160,7 @@ func (t *Tagger) Tag(a *article.Raw, e *article.Enrichment) error {
 	ents := []article.Entity{}
 	if m != nil {
 		st := t.pool.Get().(*state)
+		st.article(lang, a.Title, a.Body)
 		ents = st.tagField(m, lang, "title", a.Title, factor, ents)
 		ents = st.tagField(m, lang, "body", a.Body, factor, ents)
 		t.pool.Put(st)
@@ -184,6 +185,7 @@ func (t *Tagger) TagText(text, lang string) ([]Mention, error) {
 	}
 	st := t.pool.Get().(*state)
 	defer t.pool.Put(st)
+	st.article(lang, text)
 	var out []Mention
 	for _, e := range st.tagField(m, lang, "", text, factor, nil) {
 		out = append(out, Mention{Start: e.Start, End: e.End, Type: e.Type, Confidence: e.Confidence})
@@ -193,6 +195,8 @@ func (t *Tagger) TagText(text, lang string) ([]Mention, error) {
 
 // state holds one goroutine's buffers.
 type state struct {
+	doc    map[uint64]uint8
+	kbuf   []byte
 	fz     featurizer
 	toks   []Token
 	starts []int
@@ -206,6 +210,62 @@ type state struct {
 	alpha  []float64
 	beta   []float64
 	post   []float64
+}
+
+// article records how the words of the texts are written across them, for
+// the document-level features.
+func (st *state) article(lang string, texts ...string) {
+	if st.doc == nil {
+		st.doc = map[uint64]uint8{}
+	}
+	clear(st.doc)
+	for _, text := range texts {
+		st.toks = appendTokens(st.toks[:0], text, lang)
+		st.starts = appendSentences(st.starts[:0], text, st.toks)
+		for s := 0; s+1 < len(st.starts); s++ {
+			st.words = st.words[:0]
+			for _, tk := range st.toks[st.starts[s]:st.starts[s+1]] {
+				st.words = append(st.words, text[tk.Start:tk.End])
+			}
+			st.kbuf = docCase(st.doc, st.kbuf, st.words)
+		}
+	}
+	st.fz.doc = st.doc
+}
+
+// TagDocument labels the pre-tokenised sentences of one document (gold
+// tokens, for evaluation), with the document-level features; it returns
+// IOB2 tags.
+func (t *Tagger) TagDocument(sents [][]string, lang string) ([][]string, error) {
+	m, _, err := t.Model(lang)
+	out := make([][]string, len(sents))
+	if err != nil || m == nil {
+		for i, s := range sents {
+			out[i] = make([]string, len(s))
+		}
+		return out, err
+	}
+	st := t.pool.Get().(*state)
+	defer t.pool.Put(st)
+	if st.doc == nil {
+		st.doc = map[uint64]uint8{}
+	}
+	clear(st.doc)
+	for _, s := range sents {
+		st.kbuf = docCase(st.doc, st.kbuf, s)
+	}
+	st.fz.doc = st.doc
+	for i, s := range sents {
+		out[i] = make([]string, len(s))
+		if len(s) == 0 {
+			continue
+		}
+		labels, _ := st.decode(m, s, false)
+		for j, l := range labels {
+			out[i][j] = iob2Name(l)
+		}
+	}
+	return out, nil
 }
 
 func (st *state) tagField(m *Model, lang, field, text string, factor float64, out []article.Entity) []article.Entity {
@@ -279,6 +339,7 @@ func (t *Tagger) TagWords(words []string, lang string) ([]string, error) {
 	}
 	st := t.pool.Get().(*state)
 	defer t.pool.Put(st)
+	st.fz.doc = nil
 	labels, _ := st.decode(m, words, false)
 	out := make([]string, len(labels))
 	for i, l := range labels {

@@ -348,3 +348,49 @@ func TestMarginals(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainAlgorithms trains both learners on a small synthetic corpus
+// (names and places in a fixed frame, some sentences without MISC
+// annotation) and checks each labels unseen combinations.
+func TestTrainAlgorithms(t *testing.T) {
+	names := []string{"Jansen", "Pietersen", "Bakker", "Visser", "Smit"}
+	places := []string{"Utrecht", "Delft", "Leiden", "Gouda", "Breda"}
+	var sents []Sentence
+	for i := range 60 {
+		words := []string{"Gisteren", "sprak", names[i%5], "Jan", "in", places[(i/5)%5], "met", "Nederlandse", "boeren", "."}
+		tags := []string{"O", "O", "B-PER", "I-PER", "O", "B-LOC", "O", "B-MISC", "O", "O"}
+		s := Sentence{Words: words, Labels: FromIOB2(tags), Doc: i}
+		if i%3 == 0 {
+			s.Labels = FromIOB2(append(tags[:7:7], "O", "O", "O"))
+			s.Partial = true
+		}
+		sents = append(sents, s)
+	}
+	for _, algo := range []string{"perceptron", "crf"} {
+		t.Run(algo, func(t *testing.T) {
+			m, _, err := Train(TrainConfig{Lang: "nl", Epochs: 8, Seed: 1, Algorithm: algo, Rate: 0.5, Clip: 0.9999}, sents)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var st state
+			words := []string{"Gisteren", "sprak", "Smit", "Jan", "in", "Leiden", "met", "Nederlandse", "boeren", "."}
+			labels, conf := st.decode(m, words, true)
+			var got []string
+			for _, l := range labels {
+				got = append(got, iob2Name(l))
+			}
+			want := []string{"O", "O", "B-PER", "I-PER", "O", "B-LOC", "O", "B-MISC", "O", "O"}
+			if !slices.Equal(got, want) {
+				t.Errorf("labels = %v, want %v", got, want)
+			}
+			for i, c := range conf {
+				if c < 0.5 || c > 1 {
+					t.Errorf("confidence of %q = %v", words[i], c)
+				}
+			}
+		})
+	}
+	if _, _, err := Train(TrainConfig{Algorithm: "svm"}, sents); err == nil {
+		t.Error("unknown algorithm accepted")
+	}
+}

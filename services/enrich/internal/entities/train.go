@@ -18,6 +18,9 @@ type Sentence struct {
 	// unannotated MISC, so training lets the model choose MISC on those tokens.
 	Partial bool
 	Weight  float32
+	// Doc groups the sentences of one document (consecutive sentences with
+	// the same Doc); the document-level features read the whole group.
+	Doc int
 }
 
 // TrainConfig sets up one model's training.
@@ -26,13 +29,19 @@ type TrainConfig struct {
 	Epochs   int
 	Seed     uint64
 	MinCount int     // drop features seen fewer times
-	Prune    float64 // drop features whose largest weight is below this fraction of the scale
+	Prune    float64 // drop features whose largest weight is below this fraction of the 99th percentile
 	// CaseText is the text the case table is counted from (the model's own
 	// language); nil means the training sentences.
 	CaseText  [][]string
 	Clusters  map[uint64]uint16
 	Gazetteer map[uint64]uint8
 	Log       io.Writer
+	// Algorithm is "perceptron" (averaged structured perceptron, the
+	// default) or "crf" (linear-chain CRF by SGD with L2).
+	Algorithm string
+	L2        float64 // CRF: L2 penalty per sentence
+	Clip      float64 // clip weights at this quantile of their magnitudes (0: none)
+	Rate      float64 // CRF: initial learning rate
 }
 
 // Train trains an averaged structured perceptron over IOB2 labels and
@@ -68,7 +77,14 @@ func Train(cfg TrainConfig, sents []Sentence) (*Model, []uint32, error) {
 	counts := map[uint32]int32{}
 	var hbuf []uint64
 	var ebuf []int32
+	var kbuf []byte
 	for i, s := range sents {
+		if i == 0 || s.Doc != sents[i-1].Doc {
+			fz.doc = map[uint64]uint8{}
+			for j := i; j < len(sents) && sents[j].Doc == s.Doc; j++ {
+				kbuf = docCase(fz.doc, kbuf, sents[j].Words)
+			}
+		}
 		hbuf, ebuf = fz.extract(s.Words, hbuf[:0], ebuf[:0])
 		keys := make([]uint32, len(hbuf))
 		for j, h := range hbuf {
@@ -89,10 +105,6 @@ func Train(cfg TrainConfig, sents []Sentence) (*Model, []uint32, error) {
 		ids[k] = int32(i)
 	}
 	counts = nil
-	type denseSent struct {
-		feats []int32
-		ends  []int32
-	}
 	ds := make([]denseSent, len(sents))
 	tokens := 0
 	for i := range fs {
@@ -116,153 +128,71 @@ func Train(cfg TrainConfig, sents []Sentence) (*Model, []uint32, error) {
 	nf := len(keys)
 	logf("%d sentences, %d tokens, %d features (min count %d), featurised in %s", len(sents), tokens, nf, cfg.MinCount, time.Since(start).Round(time.Millisecond))
 
-	// Averaged perceptron: w is the current weight, u accumulates c*delta, so
-	// the average is w - u/c.
-	w := make([]float32, nf*numLabels)
-	u := make([]float32, nf*numLabels)
-	var tw, tu [numLabels + 1][numLabels]float32
-	c := float32(1)
-	rng := rand.New(rand.NewPCG(cfg.Seed, 0x5eed))
-	order := make([]int, len(sents))
-	for i := range order {
-		order[i] = i
+	var w []float32
+	var tw [numLabels + 1][numLabels]float32
+	switch cfg.Algorithm {
+	case "", "perceptron":
+		w, tw = trainPerceptron(cfg, sents, ds, nf, logf)
+	case "crf":
+		w, tw = trainCRF(cfg, sents, ds, nf, logf)
+	default:
+		return nil, nil, fmt.Errorf("unknown algorithm %q", cfg.Algorithm)
 	}
-	var em []float32
-	var pred, gold []int
-	var back []int8
-	var masks []uint32
-	for epoch := range cfg.Epochs {
-		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-		errs, toks := 0, 0
-		for _, si := range order {
-			s := &sents[si]
-			d := &ds[si]
-			n := len(s.Words)
-			if n == 0 {
-				continue
+	m := &Model{Lang: cfg.Lang, res: res, trans: tw}
+	// Clip the largest weights (the top 0.01%): a few features grow huge
+	// late in training, and bounding them generalises better on the dev sets.
+	if cfg.Clip > 0 && cfg.Clip < 1 {
+		abs := make([]float32, 0, len(w))
+		for _, x := range w {
+			if x != 0 {
+				abs = append(abs, float32(math.Abs(float64(x))))
 			}
-			em = slices.Grow(em[:0], n*numLabels)[:n*numLabels]
-			clear(em)
-			b := int32(0)
-			for t := range n {
-				e := em[t*numLabels : (t+1)*numLabels]
-				for _, f := range d.feats[b:d.ends[t]] {
-					row := w[int(f)*numLabels : int(f)*numLabels+numLabels]
-					for l := range numLabels {
-						e[l] += row[l]
-					}
-				}
-				b = d.ends[t]
-			}
-			pred = slices.Grow(pred[:0], n)[:n]
-			gold = slices.Grow(gold[:0], n)[:n]
-			back = slices.Grow(back[:0], n*numLabels)[:n*numLabels]
-			masks = slices.Grow(masks[:0], n)[:n]
-			for t := range n {
-				masks[t] = 1<<numLabels - 1
-			}
-			constrainedViterbi(&tw, em, n, masks, pred, back)
-			if s.Partial {
-				const misc = 3
-				anyMisc := uint32(1)<<label(misc, partB) | 1<<label(misc, partI) | 1<<label(misc, partL) | 1<<label(misc, partU)
-				for t, l := range s.Labels {
-					if l == 0 {
-						masks[t] = 1 | anyMisc
-					} else {
-						masks[t] = 1 << l
-					}
-				}
-				constrainedViterbi(&tw, em, n, masks, gold, back)
-			} else {
-				copy(gold, s.Labels)
-			}
-			toks += n
-			if slices.Equal(pred, gold) {
-				c++
-				continue
-			}
-			wt := s.Weight
-			if wt == 0 {
-				wt = 1
-			}
-			b = 0
-			for t := range n {
-				if pred[t] != gold[t] {
-					errs++
-					for _, f := range d.feats[b:d.ends[t]] {
-						base := int(f) * numLabels
-						w[base+gold[t]] += wt
-						u[base+gold[t]] += c * wt
-						w[base+pred[t]] -= wt
-						u[base+pred[t]] -= c * wt
-					}
-				}
-				b = d.ends[t]
-				pg, pp := startRow, startRow
-				if t > 0 {
-					pg, pp = gold[t-1], pred[t-1]
-				}
-				if pg != pp || gold[t] != pred[t] {
-					tw[pg][gold[t]] += wt
-					tu[pg][gold[t]] += c * wt
-					tw[pp][pred[t]] -= wt
-					tu[pp][pred[t]] -= c * wt
-				}
-			}
-			c++
 		}
-		logf("epoch %d: token errors %.4f", epoch+1, float64(errs)/float64(max(toks, 1)))
-	}
-	for i := range w {
-		w[i] -= u[i] / c
-	}
-	m := &Model{Lang: cfg.Lang, res: res}
-	for p := range numLabels + 1 {
-		for l := range numLabels {
-			m.trans[p][l] = tw[p][l] - tu[p][l]/c
+		slices.Sort(abs)
+		if len(abs) > 0 {
+			c := abs[min(len(abs)-1, int(float64(len(abs))*cfg.Clip))]
+			for i, x := range w {
+				w[i] = max(-c, min(c, x))
+			}
 		}
 	}
-	// Quantise to int8 with one scale; clip the rare outliers.
-	abs := make([]float32, 0, len(w))
-	for _, x := range w {
-		if x != 0 {
-			abs = append(abs, float32(math.Abs(float64(x))))
+	// Quantise each feature's weights to int8 with a scale of its own; drop
+	// the features whose largest weight is small against the typical one.
+	rowMax := make([]float32, nf)
+	var maxes []float32
+	for f := range nf {
+		for _, x := range w[f*numLabels : f*numLabels+numLabels] {
+			rowMax[f] = max(rowMax[f], float32(math.Abs(float64(x))))
+		}
+		if rowMax[f] > 0 {
+			maxes = append(maxes, rowMax[f])
 		}
 	}
-	slices.Sort(abs)
-	scale := float32(1)
-	if len(abs) > 0 {
-		scale = abs[min(len(abs)-1, int(float64(len(abs))*0.9999))] / 127
+	slices.Sort(maxes)
+	threshold := float32(0)
+	if len(maxes) > 0 {
+		threshold = float32(cfg.Prune) * maxes[len(maxes)*99/100]
 	}
-	if scale == 0 {
-		scale = 1
-	}
-	prune := int8(math.Round(cfg.Prune * 127))
 	var outKeys []uint32
 	var q []int8
+	var scales []float32
 	for f := range nf {
-		row := w[f*numLabels : f*numLabels+numLabels]
-		var qr [numLabels]int8
-		keep := false
-		for l, x := range row {
-			v := math.Round(float64(x / scale))
-			v = max(-127, min(127, v))
-			qr[l] = int8(v)
-			if qr[l] > prune || qr[l] < -prune {
-				keep = true
-			}
+		if rowMax[f] == 0 || rowMax[f] < threshold {
+			continue
 		}
-		if keep {
-			outKeys = append(outKeys, keys[f])
-			q = append(q, qr[:]...)
+		scale := rowMax[f] / 127
+		for _, x := range w[f*numLabels : f*numLabels+numLabels] {
+			q = append(q, int8(math.Round(float64(x/scale))))
 		}
+		outKeys = append(outKeys, keys[f])
+		scales = append(scales, scale)
 	}
-	m.scale = scale
 	m.weights = q
+	m.rowScale = scales
 	m.nfeat = len(outKeys)
 	// Transitions are small in number: keep them as float32, in score units.
 	m.buildTable(outKeys)
-	logf("kept %d of %d features, scale %.4g, trained in %s", len(outKeys), nf, scale, time.Since(start).Round(time.Millisecond))
+	logf("kept %d of %d features, trained in %s", len(outKeys), nf, time.Since(start).Round(time.Millisecond))
 	return m, outKeys, nil
 }
 
@@ -366,4 +296,122 @@ func BuildCaseTable(sents [][]string) map[uint64]uint8 {
 		t[k] = b
 	}
 	return t
+}
+
+// denseSent is a training sentence's features as dense ids, with the end
+// offset of each token's features.
+type denseSent struct {
+	feats []int32
+	ends  []int32
+}
+
+// trainPerceptron runs the averaged structured perceptron.
+func trainPerceptron(cfg TrainConfig, sents []Sentence, ds []denseSent, nf int, logf func(string, ...any)) ([]float32, [numLabels + 1][numLabels]float32) {
+	// Averaged perceptron: w is the current weight, u accumulates c*delta, so
+	// the average is w - u/c.
+	w := make([]float32, nf*numLabels)
+	u := make([]float32, nf*numLabels)
+	var tw, tu [numLabels + 1][numLabels]float32
+	c := float32(1)
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x5eed))
+	order := make([]int, len(sents))
+	for i := range order {
+		order[i] = i
+	}
+	var em []float32
+	var pred, gold []int
+	var back []int8
+	var masks []uint32
+	for epoch := range cfg.Epochs {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		errs, toks := 0, 0
+		for _, si := range order {
+			s := &sents[si]
+			d := &ds[si]
+			n := len(s.Words)
+			if n == 0 {
+				continue
+			}
+			em = slices.Grow(em[:0], n*numLabels)[:n*numLabels]
+			clear(em)
+			b := int32(0)
+			for t := range n {
+				e := em[t*numLabels : (t+1)*numLabels]
+				for _, f := range d.feats[b:d.ends[t]] {
+					row := w[int(f)*numLabels : int(f)*numLabels+numLabels]
+					for l := range numLabels {
+						e[l] += row[l]
+					}
+				}
+				b = d.ends[t]
+			}
+			pred = slices.Grow(pred[:0], n)[:n]
+			gold = slices.Grow(gold[:0], n)[:n]
+			back = slices.Grow(back[:0], n*numLabels)[:n*numLabels]
+			masks = slices.Grow(masks[:0], n)[:n]
+			for t := range n {
+				masks[t] = 1<<numLabels - 1
+			}
+			constrainedViterbi(&tw, em, n, masks, pred, back)
+			if s.Partial {
+				const misc = 3
+				anyMisc := uint32(1)<<label(misc, partB) | 1<<label(misc, partI) | 1<<label(misc, partL) | 1<<label(misc, partU)
+				for t, l := range s.Labels {
+					if l == 0 {
+						masks[t] = 1 | anyMisc
+					} else {
+						masks[t] = 1 << l
+					}
+				}
+				constrainedViterbi(&tw, em, n, masks, gold, back)
+			} else {
+				copy(gold, s.Labels)
+			}
+			toks += n
+			if slices.Equal(pred, gold) {
+				c++
+				continue
+			}
+			wt := s.Weight
+			if wt == 0 {
+				wt = 1
+			}
+			b = 0
+			for t := range n {
+				if pred[t] != gold[t] {
+					errs++
+					for _, f := range d.feats[b:d.ends[t]] {
+						base := int(f) * numLabels
+						w[base+gold[t]] += wt
+						u[base+gold[t]] += c * wt
+						w[base+pred[t]] -= wt
+						u[base+pred[t]] -= c * wt
+					}
+				}
+				b = d.ends[t]
+				pg, pp := startRow, startRow
+				if t > 0 {
+					pg, pp = gold[t-1], pred[t-1]
+				}
+				if pg != pp || gold[t] != pred[t] {
+					tw[pg][gold[t]] += wt
+					tu[pg][gold[t]] += c * wt
+					tw[pp][pred[t]] -= wt
+					tu[pp][pred[t]] -= c * wt
+				}
+			}
+			c++
+		}
+		logf("epoch %d: token errors %.4f", epoch+1, float64(errs)/float64(max(toks, 1)))
+	}
+	for i := range w {
+		w[i] -= u[i] / c
+	}
+	var avg [numLabels + 1][numLabels]float32
+	for p := range numLabels + 1 {
+		for l := range numLabels {
+			avg[p][l] = tw[p][l] - tu[p][l]/c
+		}
+	}
+	return w, avg
 }
