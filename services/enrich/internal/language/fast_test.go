@@ -196,3 +196,38 @@ func TestByRulesSmallSets(t *testing.T) {
 		}
 	}
 }
+
+func FuzzFastPathsAgree(f *testing.F) {
+	for _, s := range []string{"Der Bundestag hat am Donnerstag das neue Gesetz beschlossen.", "Il-Prim Ministru ħabbar il-baġit",
+		strings.Repeat("Правительство одобрило законопроект government announced plans ", 6), "東京の天気は晴れです 政府今天宣布"} {
+		f.Add(s)
+	}
+	d := defaultDetector(f)
+	f.Fuzz(func(t *testing.T, text string) {
+		ws := splitWords(text)
+		if len(ws) == 0 {
+			return
+		}
+		gl, gok := d.byRules(ws)
+		wl, wok := d.byRulesReference(ws)
+		if gl != wl || gok != wok {
+			t.Fatalf("byRules(%q) = %d %v, reference %d %v", text, gl, gok, wl, wok)
+		}
+		got, want := d.filter(ws), d.filterReference(ws)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("filter(%q) = %v, reference %v", text, got, want)
+		}
+		cands := gate(text, got)
+		letters := 0
+		for _, w := range ws {
+			letters += w.runes
+		}
+		if letters < longText || len(cands) < 2 {
+			return
+		}
+		res := Result{Code: undetermined, Letters: letters}
+		if g, w := d.detectLong(ws, cands, res), d.detectLongReference(ws, cands, res); !reflect.DeepEqual(g, w) {
+			t.Fatalf("detectLong(%q):\n got %+v\nwant %+v", text, g, w)
+		}
+	})
+}
