@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -126,6 +127,16 @@ var weekdays = map[string][]string{
 	"es": {"lunes", "martes", "miércoles"},
 }
 
+// fill puts the slot values into a template written with fmt's explicit
+// argument indexes; a template may leave slots unused (fmt.Sprintf would
+// then append %!(EXTRA ...) to the text).
+func fill(tmpl, person, place, org string, number, day int, weekday, month string) string {
+	return strings.NewReplacer(
+		"%[1]s", person, "%[2]s", place, "%[3]s", org, "%[4]d", strconv.Itoa(number),
+		"%[5]d", strconv.Itoa(day), "%[6]s", weekday, "%[7]s", month, "%%", "%",
+	).Replace(tmpl)
+}
+
 // Generator produces articles from a seed.
 type Generator struct {
 	rng  *rand.Rand
@@ -155,7 +166,7 @@ func (g *Generator) Article(size int) *article.Raw {
 			}
 		}
 		for range 2 + g.rng.IntN(3) {
-			s := fmt.Sprintf(pick(l.sentences), pick(l.people), pick(l.places), pick(l.orgs),
+			s := fill(pick(l.sentences), pick(l.people), pick(l.places), pick(l.orgs),
 				10+g.rng.IntN(900), 1+g.rng.IntN(28), pick(weekdays[l.code]), pick(l.months))
 			b.WriteString(s)
 			b.WriteByte(' ')
