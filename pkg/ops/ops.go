@@ -51,6 +51,9 @@ func NewServer(addr string, log zerolog.Logger) *Server {
 	return &Server{addr: addr, log: log, registry: reg, liveness: map[string]Check{}, readiness: map[string]Check{}}
 }
 
+// Addr is the configured listen address; empty when the endpoint is off.
+func (s *Server) Addr() string { return s.addr }
+
 // Registry is where the service registers its metrics.
 func (s *Server) Registry() *prometheus.Registry { return s.registry }
 

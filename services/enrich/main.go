@@ -191,12 +191,19 @@ func runService(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
+	// With no -http-addr there is nobody to read metrics: skip them all,
+	// which is also how their cost is measured.
+	instrumented := httpAddr != ""
 	srv := ops.NewServer(httpAddr, log)
-	tm, err := ops.NewTaggerMetrics(srv.Registry())
-	if err != nil {
-		return err
+	opts := versionOption(*version)
+	if instrumented {
+		tm, err := ops.NewTaggerMetrics(srv.Registry())
+		if err != nil {
+			return err
+		}
+		opts = append(opts, pipeline.WithObserver(tm.Observe))
 	}
-	p, err := newPipeline(*tc, append(versionOption(*version), pipeline.WithObserver(tm.Observe))...)
+	p, err := newPipeline(*tc, opts...)
 	if err != nil {
 		return err
 	}
@@ -205,11 +212,13 @@ func runService(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	if err := s.Instrument(srv, *stuckAfter); err != nil {
-		return err
-	}
 	h = handler.New(p, s.Publisher(), *outTopic)
-	h.Processed = s.Metrics().Processed
+	if instrumented {
+		if err := s.Instrument(srv, *stuckAfter); err != nil {
+			return err
+		}
+		h.Processed = s.Metrics().Processed
+	}
 	if _, err := srv.Listen(); err != nil {
 		return err
 	}

@@ -235,22 +235,28 @@ func runTarget(ctx context.Context, t target.Target, o target.OpenOptions, st st
 	}
 	tops.srv.Ready("store-"+t.Name, storeReady)
 	logFlush := flushLogger(log)
+	instrumented := tops.srv.Addr() != ""
 	b := batch.New(s, bc, func(stats batch.Stats) {
-		tops.batches.Observe(t.Name, stats.Records, stats.Written, stats.Duration, stats.Err)
+		if instrumented {
+			tops.batches.Observe(t.Name, stats.Records, stats.Written, stats.Duration, stats.Err)
+		}
 		logFlush(stats)
 	})
 	defer b.Close()
 	st.Name = "sink-" + t.Name
 	st.Group = groupPrefix + t.Name
-	var processed func(time.Time)
+	processed := func(time.Time) {}
 	stg, err := stage.New(st, conn, handler.New(b, func(at time.Time) { processed(at) }), nil, nil, log)
 	if err != nil {
 		return err
 	}
-	if err := stg.Instrument(tops.srv, tops.stuckAfter, storeReady); err != nil {
-		return err
+	// With no -http-addr there is nobody to read metrics: skip them.
+	if instrumented {
+		if err := stg.Instrument(tops.srv, tops.stuckAfter, storeReady); err != nil {
+			return err
+		}
+		processed = stg.Metrics().Processed
 	}
-	processed = stg.Metrics().Processed
 	log.Info().Str("group", st.Group).Str("in", st.Topic).Str("store", t.Describe()).Msg("sink target starting")
 	err = stg.Run(ctx)
 	log.Info().Msg("sink target stopped")

@@ -64,6 +64,7 @@ func main() {
 	duration := flag.Duration("duration", time.Minute, "latency mode: how long articles are offered")
 	out := flag.String("json", "", "write the result as JSON to this file")
 	genOnly := flag.String("gen", "", "only write the generated articles to this JSON Lines file")
+	noMetrics := flag.Bool("no-metrics", false, "run enrich and sink without metrics (-http-addr=), to measure what metrics cost")
 	pgDSN := flag.String("pg", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "PostgreSQL for the postgres target (a fresh schema is made)")
 	flag.Parse()
 	if *genOnly != "" {
@@ -74,7 +75,7 @@ func main() {
 		return
 	}
 	cfg := run{n: *n, size: *size, targets: strings.Split(*targets, ","), seed: *seed, keep: *keep,
-		taggers: *taggers, workers: *workers, rate: *rate, duration: *duration, pg: *pgDSN}
+		taggers: *taggers, workers: *workers, rate: *rate, duration: *duration, pg: *pgDSN, noMetrics: *noMetrics}
 	res, err := cfg.do()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "pipebench:", err)
@@ -90,15 +91,16 @@ func main() {
 }
 
 type run struct {
-	n, size  int
-	targets  []string
-	seed     uint64
-	keep     bool
-	taggers  string
-	workers  int
-	rate     float64
-	duration time.Duration
-	pg       string
+	n, size   int
+	targets   []string
+	seed      uint64
+	keep      bool
+	taggers   string
+	workers   int
+	rate      float64
+	duration  time.Duration
+	pg        string
+	noMetrics bool
 }
 
 func (r run) do() (*Result, error) {
@@ -121,6 +123,11 @@ func (r run) do() (*Result, error) {
 	defer s.Close()
 
 	sinkArgs := []string{}
+	enrichArgs := []string{"-taggers", r.taggers}
+	if r.noMetrics {
+		sinkArgs = append(sinkArgs, "-http-addr=")
+		enrichArgs = append(enrichArgs, "-http-addr=")
+	}
 	groups := map[string]string{article.EnrichGroup: article.RawTopic}
 	db := filepath.Join(dir, "newsflow.db")
 	for _, t := range r.targets {
@@ -142,7 +149,7 @@ func (r run) do() (*Result, error) {
 		groups[article.SinkGroupBase+t] = article.EnrichedTopic
 	}
 	for i := range r.workers {
-		if _, err := s.StartService(fmt.Sprintf("enrich-%d", i), "enrich", "-taggers", r.taggers); err != nil {
+		if _, err := s.StartService(fmt.Sprintf("enrich-%d", i), "enrich", enrichArgs...); err != nil {
 			return nil, err
 		}
 	}
