@@ -77,13 +77,18 @@ func report(dir, out string) error {
 
 	b.WriteString("## End to end\n\nIngest, enrich and sink as separate processes on the embedded broker (on disk, in the\nbenchmark process), generated articles in five languages (`e2e/gen`).\n\n")
 	b.WriteString("| run | taggers | enrich workers | sinks | articles | article size | ingest/s | end-to-end articles/s |\n|---|---|---|---|---|---|---|---|\n")
-	for _, name := range []string{"e2e-full", "e2e-full-2workers", "e2e-passthrough", "e2e-files"} {
+	for _, name := range []string{"e2e-full", "e2e-full-2workers", "e2e-passthrough", "e2e-passthrough-nometrics"} {
 		var p pipe
 		if readJSON(filepath.Join(dir, name+".json"), &p) != nil {
 			continue
 		}
 		fmt.Fprintf(&b, "| %s | %s | %d | %s | %d | ~%d B | %.0f | %.0f |\n", name, p.Taggers, p.Workers,
 			strings.Join(p.Targets, ", "), p.Articles, p.Size, p.IngestRate, p.Rate)
+	}
+	var with, without pipe
+	if readJSON(filepath.Join(dir, "e2e-passthrough.json"), &with) == nil && readJSON(filepath.Join(dir, "e2e-passthrough-nometrics.json"), &without) == nil && without.Rate > 0 {
+		fmt.Fprintf(&b, "\n**Cost of metrics and health endpoints:** pass-through with them %.0f articles/s, without (`-http-addr=`) %.0f articles/s: %.1f %% %s.\n",
+			with.Rate, without.Rate, 100*math.Abs(1-with.Rate/without.Rate), map[bool]string{true: "slower with them", false: "faster with them (noise)"}[with.Rate < without.Rate])
 	}
 	var lat pipe
 	if readJSON(filepath.Join(dir, "e2e-latency.json"), &lat) == nil && len(lat.Latencies) > 0 {
