@@ -42,7 +42,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	epochs := fs.Int("epochs", 12, "perceptron epochs")
 	seed := fs.Uint64("seed", 1, "shuffling seed")
 	minCount := fs.Int("min-count", 2, "drop features seen fewer times")
-	prune := fs.Float64("prune", 0.02, "drop features whose weights all stay below this fraction of the largest")
+	prune := fs.Float64("prune", 0.15, "drop features whose largest weight is below this fraction of the 99th percentile of features' largest weights")
 	other := fs.String("other", "0.25,de=0.05", "weight of other languages' corpora in a language's model: a default, then lang=weight overrides")
 	workers := fs.Int("workers", 2, "models trained at once")
 	algorithm := fs.String("algorithm", "perceptron", "perceptron (averaged structured perceptron) or crf (SGD)")
