@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/newsflow/newsflow/pkg/article"
 )
@@ -286,6 +287,9 @@ func (st *state) tagField(m *Model, lang, field, text string, factor float64, ou
 		labels, conf := st.decode(m, st.words, true)
 		for _, sp := range Spans(labels) {
 			start, end := toks[sp.Start].Start, toks[sp.End-1].End
+			if !nameLike(text[start:end]) {
+				continue
+			}
 			c := 1.0
 			for i := sp.Start; i < sp.End; i++ {
 				c = math.Min(c, conf[i])
@@ -377,4 +381,13 @@ func Spans(labels []int) []Span {
 		i = j
 	}
 	return out
+}
+
+// nameLike says whether a mention is written like a name: with a capital
+// letter or a digit somewhere. The models were trained with MISC left open on
+// corpora that do not annotate it, and can drift to tagging frequent
+// lower-case words there (French l', d'); a lower-case mention such as
+// German "französischen" is lost with them.
+func nameLike(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return unicode.IsUpper(r) || unicode.IsDigit(r) })
 }
