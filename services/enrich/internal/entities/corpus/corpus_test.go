@@ -1,0 +1,117 @@
+package corpus
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestToIOB2(t *testing.T) {
+	tests := []struct {
+		name     string
+		in, want string
+	}{
+		{"iob1 starts", "I-PER I-PER O I-LOC", "B-PER I-PER O B-LOC"},
+		{"iob1 adjacent same type", "I-ORG B-ORG I-ORG", "B-ORG B-ORG I-ORG"},
+		{"type change", "I-PER I-LOC", "B-PER B-LOC"},
+		{"iob2 unchanged", "B-MISC I-MISC O B-PER", "B-MISC I-MISC O B-PER"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := strings.Join(toIOB2(strings.Fields(tt.in)), " ")
+			if got != tt.want {
+				t.Errorf("toIOB2(%s) = %s, want %s", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNormalTag(t *testing.T) {
+	tests := []struct {
+		in    string
+		types map[string]string
+		want  string
+	}{
+		{"B-PEr", noMISCTypes, "B-PER"},
+		{"I_ORG", noMISCTypes, "I-ORG"},
+		{"B-BER", noMISCTypes, "B-PER"},
+		{"I-MISC", noMISCTypes, "O"},
+		{"v", noMISCTypes, "O"},
+		{"B-OTH", germevalTypes, "B-MISC"},
+		{"I-LOCderiv", germevalTypes, "I-MISC"},
+		{"B-ORGpart", germevalTypes, "O"},
+		{"B-corporation", wnutTypes, "B-ORG"},
+		{"I-creative-work", wnutTypes, "I-MISC"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := normalTag(tt.in, tt.types); got != tt.want {
+				t.Errorf("normalTag(%s) = %s, want %s", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRead(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	t.Run("conll with documents, iob1", func(t *testing.T) {
+		p := write("a.conll", "Anna I-PER\nwoont O\n\n-DOCSTART- O\n\nIn O\nGent I-LOC\n. O\n")
+		docs, err := read(p, format{word: 0, tag: -1, docMark: docstart, mapTag: func(s string) string { return normalTag(s, conllTypes) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(docs) != 2 || len(docs[1].Sentences) != 1 {
+			t.Fatalf("docs = %+v", docs)
+		}
+		if got := docs[1].Sentences[0].Tags; !slices.Equal(got, []string{"O", "B-LOC", "O"}) {
+			t.Errorf("tags = %v", got)
+		}
+	})
+	t.Run("tsv with comments", func(t *testing.T) {
+		p := write("b.tsv", "#\thttp://example.org\t[2010]\n1\tIn\tO\tO\n2\tBerlin\tB-LOC\tO\n\n")
+		docs, err := read(p, format{tab: true, word: 1, tag: 2, comments: true, mapTag: func(s string) string { return normalTag(s, germevalTypes) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(docs) != 1 || !slices.Equal(docs[0].Sentences[0].Words, []string{"In", "Berlin"}) {
+			t.Fatalf("docs = %+v", docs)
+		}
+	})
+	t.Run("no sentence breaks", func(t *testing.T) {
+		p := write("c.bio", "Der O\nKaiser B-PER\nkam O\nnach O\nWien B-LOC\n. O\nDann O\nging O\ner O\n")
+		docs, err := read(p, format{word: 0, tag: -1, noBreaks: true, mapTag: func(s string) string { return normalTag(s, noMISCTypes) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(docs[0].Sentences); n != 2 {
+			t.Fatalf("%d sentences, want 2: %+v", n, docs)
+		}
+	})
+}
+
+func TestHeldOut(t *testing.T) {
+	docs := make([]Doc, 12)
+	for i := range docs {
+		docs[i] = Doc{Sentences: []Sentence{{Words: []string{string(rune('a' + i))}}}}
+	}
+	train, eval := heldOut(docs, Train), heldOut(docs, Eval)
+	if len(train)+len(eval) != len(docs) || len(eval) != 2 {
+		t.Fatalf("train %d, eval %d", len(train), len(eval))
+	}
+	for _, e := range eval {
+		for _, tr := range train {
+			if e.Sentences[0].Words[0] == tr.Sentences[0].Words[0] {
+				t.Fatalf("document %q in both splits", e.Sentences[0].Words[0])
+			}
+		}
+	}
+}
