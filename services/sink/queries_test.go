@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -27,14 +25,9 @@ func exampleQueries(t *testing.T) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := string(doc)
-	start, end := strings.Index(s, "<!-- queries -->"), strings.Index(s, "<!-- /queries -->")
-	if start < 0 || end < start {
-		t.Fatal("docs/sinks.md has no queries section")
-	}
-	var out []string
-	for _, m := range regexp.MustCompile("(?s)```sql\n(.*?)```").FindAllStringSubmatch(s[start:end], -1) {
-		out = append(out, m[1])
+	out, err := storetest.ExampleQueries(string(doc))
+	if err != nil {
+		t.Fatalf("docs/sinks.md: %v", err)
 	}
 	if len(out) != 5 {
 		t.Fatalf("docs/sinks.md has %d example queries, want 5", len(out))

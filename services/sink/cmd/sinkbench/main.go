@@ -23,7 +23,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/newsflow/newsflow/services/sink/internal/batch"
+	"github.com/newsflow/newsflow/services/sink/internal/postgres"
+	"github.com/newsflow/newsflow/services/sink/internal/sqlite"
 	"github.com/newsflow/newsflow/services/sink/internal/store"
 	"github.com/newsflow/newsflow/services/sink/internal/storetest"
 	"github.com/newsflow/newsflow/services/sink/internal/target"
@@ -53,6 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	pgWriters := fs.Int("pg-writers", 2, "PostgreSQL batches written at once (the sink's default)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the runs to this file")
 	dir := fs.String("dir", "", "where the SQLite database and the files go (default: a temporary directory)")
+	queries := fs.String("queries", "../../docs/sinks.md", "after loading a database, time the example queries of this file on it (\"\" to skip)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -63,6 +68,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		defer func() { _ = os.RemoveAll(d) }()
 		*dir = d
+	}
+	var examples []string
+	if *queries != "" {
+		doc, err := os.ReadFile(*queries)
+		if err != nil {
+			return err
+		}
+		if examples, err = storetest.ExampleQueries(string(doc)); err != nil {
+			return fmt.Errorf("%s: %w", *queries, err)
+		}
 	}
 	say(stdout, "generating %d articles (%d body words) over %d partitions...\n", *n, *words, *parts)
 	load := storetest.NewLoad(1, *n, *parts, *words)
@@ -79,7 +94,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer pprof.StopCPUProfile()
 	}
 	for _, name := range strings.Split(*stores, ",") {
-		st, cleanup, err := open(ctx, strings.TrimSpace(name), *dir)
+		name = strings.TrimSpace(name)
+		st, spec, cleanup, err := open(ctx, name, *dir)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -89,11 +105,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			cfg.Writers = *pgWriters
 		}
 		res, err := storetest.RunLoad(ctx, st, load, cfg, *inFlight, true)
+		if err != nil {
+			cleanup()
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		say(stdout, "%-9s %s\n", name, res)
+		if name == "sqlite" || name == "postgres" {
+			err = timeQueries(ctx, stdout, spec, examples)
+		}
 		cleanup()
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		say(stdout, "%-9s %s\n", name, res)
 	}
 	return nil
 }
@@ -110,9 +133,8 @@ func (t *tb) Fatalf(f string, a ...any) { panic(fmt.Sprintf(f, a...)) }
 func (t *tb) Fatal(a ...any)            { panic(fmt.Sprint(a...)) }
 func (t *tb) Errorf(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) }
 
-func open(ctx context.Context, name, dir string) (st store.Store, cleanup func(), err error) {
+func open(ctx context.Context, name, dir string) (st store.Store, spec string, cleanup func(), err error) {
 	cleanup = func() {}
-	spec := ""
 	switch name {
 	case "sqlite":
 		path := filepath.Join(dir, "bench.db")
@@ -141,18 +163,86 @@ func open(ctx context.Context, name, dir string) (st store.Store, cleanup func()
 		_ = os.RemoveAll(out)
 		spec = "jsonl:" + out + "?gzip=true"
 	default:
-		return nil, cleanup, fmt.Errorf("unknown store %q", name)
+		return nil, "", cleanup, fmt.Errorf("unknown store %q", name)
 	}
 	t, err := target.Parse(spec)
 	if err != nil {
-		return nil, cleanup, err
+		return nil, "", cleanup, err
 	}
 	st, err = target.Open(ctx, t, target.OpenOptions{})
 	if err != nil {
 		cleanup()
-		return nil, func() {}, err
+		return nil, "", func() {}, err
 	}
-	return st, cleanup, nil
+	return st, spec, cleanup, nil
+}
+
+// timeQueries reopens a loaded database and runs each query three times,
+// reporting the rows and the first and best times.
+func timeQueries(ctx context.Context, stdout io.Writer, spec string, queries []string) error {
+	if len(queries) == 0 {
+		return nil
+	}
+	t, err := target.Parse(spec)
+	if err != nil {
+		return err
+	}
+	st, err := target.Open(ctx, t, target.OpenOptions{NoMigrate: true})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = st.Close() }()
+	for i, q := range queries {
+		var first, best time.Duration
+		rows := 0
+		for run := range 3 {
+			start := time.Now()
+			n, err := countRows(ctx, st, q)
+			if err != nil {
+				return fmt.Errorf("example query %d: %w", i+1, err)
+			}
+			took := time.Since(start)
+			if run == 0 {
+				first, best, rows = took, took, n
+			}
+			best = min(best, took)
+		}
+		say(stdout, "  query %d (%s): %d rows, first %s, best of 3 %s\n", i+1, firstLine(q), rows,
+			first.Round(100*time.Microsecond), best.Round(100*time.Microsecond))
+	}
+	return nil
+}
+
+func countRows(ctx context.Context, st store.Store, q string) (int, error) {
+	n := 0
+	switch s := st.(type) {
+	case *sqlite.Store:
+		rows, err := s.DB().QueryContext(ctx, q)
+		if err != nil {
+			return 0, err
+		}
+		defer func() { _ = rows.Close() }()
+		for rows.Next() {
+			n++
+		}
+		return n, rows.Err()
+	case *postgres.Store:
+		rows, err := s.Pool().Query(ctx, q, pgx.QueryExecModeSimpleProtocol)
+		if err != nil {
+			return 0, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			n++
+		}
+		return n, rows.Err()
+	}
+	return 0, fmt.Errorf("%T runs no queries", st)
+}
+
+func firstLine(q string) string {
+	l, _, _ := strings.Cut(strings.TrimSpace(q), "\n")
+	return strings.TrimSpace(l)
 }
 
 // say writes a line of the report; a failing stdout is not worth stopping for.
