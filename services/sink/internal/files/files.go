@@ -212,7 +212,17 @@ func (s *Store) Write(ctx context.Context, recs []store.Record) error {
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool { return keyLess(keys[i], keys[j]) })
-	appends := map[*part][][]byte{}
+	appends := map[*part]*pending{}
+	var groupBytes int // of the group being placed, to size its buffer once
+	add := func(op *part, r store.Record) {
+		a := appends[op]
+		if a == nil {
+			a = &pending{part: op, buf: make([]byte, 0, groupBytes)}
+			appends[op] = a
+		}
+		a.buf = appendLine(a.buf, r)
+		a.offsets = append(a.offsets, r.Offset)
+	}
 	merges := map[string][][]byte{} // published path -> lines to merge
 	mergeSeg := map[string]segment{}
 	var gaps []gap
@@ -225,8 +235,11 @@ func (s *Store) Write(ctx context.Context, recs []store.Record) error {
 			return err
 		}
 		segs := idx.parts[k.part]
+		groupBytes = 0
 		for _, r := range g {
-			line := Line(r)
+			groupBytes += len(r.Payload) + lineExtra
+		}
+		for _, r := range g {
 			i := sort.Search(len(segs), func(i int) bool { return segs[i].first > r.Offset }) - 1
 			if i >= 0 && segs[i].last >= r.Offset {
 				held, err := s.heldBy(segs[i])
@@ -234,7 +247,7 @@ func (s *Store) Write(ctx context.Context, recs []store.Record) error {
 					return err
 				}
 				if !held[r.Offset] {
-					merges[segs[i].path] = append(merges[segs[i].path], line)
+					merges[segs[i].path] = append(merges[segs[i].path], Line(r))
 					mergeSeg[segs[i].path] = segs[i]
 				}
 				continue
@@ -243,7 +256,7 @@ func (s *Store) Write(ctx context.Context, recs []store.Record) error {
 			switch {
 			case op != nil && r.Offset >= op.first:
 				if !op.offsets[r.Offset] {
-					appends[op] = append(appends[op], line)
+					add(op, r)
 				}
 			case i+1 < len(segs) || (op != nil && r.Offset < op.first):
 				// Between parts: a part of its own, bounded by the next one.
@@ -254,24 +267,22 @@ func (s *Store) Write(ctx context.Context, recs []store.Record) error {
 					next = op.first
 				}
 				if n := len(gaps); n > 0 && gaps[n-1].key == k && gaps[n-1].next == next {
-					gaps[n-1].lines = append(gaps[n-1].lines, line)
+					gaps[n-1].lines = append(gaps[n-1].lines, Line(r))
 					gaps[n-1].last = r.Offset
 				} else {
-					gaps = append(gaps, gap{key: k, next: next, first: r.Offset, last: r.Offset, lines: [][]byte{line}})
+					gaps = append(gaps, gap{key: k, next: next, first: r.Offset, last: r.Offset, lines: [][]byte{Line(r)}})
 				}
 			default:
 				op, err = s.openPart(k, r.Offset, now)
 				if err != nil {
 					return err
 				}
-				appends[op] = append(appends[op], line)
+				add(op, r)
 			}
 		}
 	}
-	for op, lines := range appends {
-		if err := s.append(op, lines, now); err != nil {
-			return err
-		}
+	if err := s.appendAll(appends, now); err != nil {
+		return err
 	}
 	for _, g := range gaps {
 		if err := s.publish(g.key, g.first, g.last, g.lines); err != nil {
@@ -365,31 +376,69 @@ func (s *Store) openPart(k key, first int64, now time.Time) (*part, error) {
 	return op, nil
 }
 
-func (s *Store) append(op *part, lines [][]byte, now time.Time) error {
-	var buf bytes.Buffer
-	for _, l := range lines {
-		buf.Write(l)
-		buf.WriteByte('\n')
+// pending is what one Write appends to an open part.
+type pending struct {
+	part    *part
+	buf     []byte  // the lines, each ending in a line feed
+	offsets []int64 // of the lines, in order
+	err     error
+}
+
+// maxSyncs bounds the part files written and fsynced at once.
+const maxSyncs = 16
+
+// appendAll appends to each open part and fsyncs it, the parts at once: a
+// batch spans every partition, and one fsync after another would make it
+// wait for each in turn where the file system can flush them together.
+func (s *Store) appendAll(appends map[*part]*pending, now time.Time) error {
+	if len(appends) == 0 {
+		return nil
 	}
-	if _, err := op.f.Write(buf.Bytes()); err != nil {
-		return s.failPart(op, err)
+	todo := make([]*pending, 0, len(appends))
+	for _, a := range appends {
+		todo = append(todo, a)
 	}
-	if err := op.f.Sync(); err != nil {
-		return s.failPart(op, err)
-	}
-	for _, l := range lines {
-		off := lineOffset(l)
-		if off < op.last && len(op.offsets) > 0 {
-			op.sorted = false
+	sort.Slice(todo, func(i, j int) bool { return keyLess(todo[i].part.key, todo[j].part.key) })
+	write := func(a *pending) {
+		if _, err := a.part.f.Write(a.buf); err != nil {
+			a.err = err
+		} else if err := a.part.f.Sync(); err != nil {
+			a.err = err
 		}
-		op.last = max(op.last, off)
 	}
-	op.bytes += int64(buf.Len())
-	op.written = now
-	for _, l := range lines {
-		op.offsets[lineOffset(l)] = true
+	if len(todo) == 1 {
+		write(todo[0])
+	} else {
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, maxSyncs)
+		for _, a := range todo {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				write(a)
+			}()
+		}
+		wg.Wait()
 	}
-	return nil
+	var errs []error
+	for _, a := range todo {
+		op := a.part
+		if a.err != nil {
+			errs = append(errs, s.failPart(op, a.err))
+			continue
+		}
+		for _, off := range a.offsets {
+			if off < op.last && len(op.offsets) > 0 {
+				op.sorted = false
+			}
+			op.last = max(op.last, off)
+			op.offsets[off] = true
+		}
+		op.bytes += int64(len(a.buf))
+		op.written = now
+	}
+	return errors.Join(errs...)
 }
 
 // failPart drops an open part whose file could not be written: it is
@@ -802,12 +851,25 @@ func syncDir(dir string) error {
 // Line is the staged form of a record, and a JSON Lines record: the
 // message as consumed, compacted, with its Kafka position added as _kafka.
 func Line(r store.Record) []byte {
+	line := appendLine(nil, r)
+	return line[:len(line)-1]
+}
+
+// lineExtra is room for the _kafka position a line adds.
+const lineExtra = 96
+
+// appendLine appends Line(r) and a line feed to buf.
+func appendLine(buf []byte, r store.Record) []byte {
 	obj := store.Compact(r.Payload)
-	pos := fmt.Sprintf(`,"_kafka":{"topic":%q,"partition":%d,"offset":%d}}`, r.Topic, r.Part, r.Offset)
 	i := bytes.LastIndexByte(obj, '}')
-	out := make([]byte, 0, i+len(pos))
-	out = append(out, obj[:i]...)
-	return append(out, pos...)
+	buf = append(buf, obj[:i]...)
+	buf = append(buf, `,"_kafka":{"topic":`...)
+	buf = strconv.AppendQuote(buf, r.Topic)
+	buf = append(buf, `,"partition":`...)
+	buf = strconv.AppendInt(buf, int64(r.Part), 10)
+	buf = append(buf, `,"offset":`...)
+	buf = strconv.AppendInt(buf, r.Offset, 10)
+	return append(buf, "}}\n"...)
 }
 
 // Position is the Kafka position a line carries.
