@@ -131,7 +131,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer cancel()
 	srvDone := make(chan error, 1)
 	go func() { srvDone <- srv.Run(ctx) }()
-	defer func() { cancel(); <-srvDone }()
+	defer func() {
+		cancel()
+		if err := <-srvDone; err != nil {
+			log.Warn().Err(err).Msg("stopping the ops server")
+		}
+	}()
 	tops := targetOps{srv: srv, batches: bm, stuckAfter: *stuckAfter}
 	for _, t := range parsed {
 		wg.Add(1)
