@@ -50,6 +50,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	parts := fs.Int("partitions", 12, "partitions the articles are spread over")
 	inFlight := fs.Int("max-in-flight", 256, "records per partition waiting for their batch")
 	words := fs.Int("body-words", 250, "words per article body")
+	mentions := fs.Int("date-mentions", 0, "dates each article mentions, tagged (0: the load of the earlier figures)")
 	var bc batch.Config
 	fs.IntVar(&bc.MaxRecords, "batch-records", 1000, "most records in one write")
 	fs.IntVar(&bc.MaxBytes, "batch-bytes", 16<<20, "most bytes in one write")
@@ -80,7 +81,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	say(stdout, "generating %d articles (%d body words) over %d partitions...\n", *n, *words, *parts)
-	load := storetest.NewLoad(1, *n, *parts, *words)
+	g := storetest.NewGen(1)
+	g.DateMentions = *mentions
+	load := g.Load(*n, *parts, *words)
 	say(stdout, "%d articles, %.1f MB of messages (%.0f bytes each)\n", load.N, float64(load.Bytes)/1e6, float64(load.Bytes)/float64(load.N))
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)

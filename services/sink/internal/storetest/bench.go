@@ -27,7 +27,11 @@ type Load struct {
 
 // NewLoad makes n distinct articles spread over parts partitions by id.
 func NewLoad(seed uint64, n, parts, bodyWords int) Load {
-	g := NewGen(seed)
+	return NewGen(seed).Load(n, parts, bodyWords)
+}
+
+// Load makes n distinct articles spread over parts partitions by id.
+func (g *Gen) Load(n, parts, bodyWords int) Load {
 	l := Load{Parts: make([][]store.Record, parts), N: n}
 	for i := range n {
 		a := g.Article(i, "1.0.0", bodyWords)

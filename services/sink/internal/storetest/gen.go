@@ -22,6 +22,9 @@ type Gen struct {
 	// Base is the ingestion time of article 0; article i is ingested i
 	// seconds later, so dates roll over every 86,400 articles.
 	Base time.Time
+	// DateMentions is how many dates each article's body mentions, tagged
+	// as the date tagger would (none unless set).
+	DateMentions int
 }
 
 // NewGen returns a generator.
@@ -75,6 +78,15 @@ func (g *Gen) Article(i int, version string, bodyWords int) *article.Enriched {
 	}
 	b.WriteByte('.')
 	ingested := g.Base.Add(time.Duration(i) * time.Second)
+	mentions := []article.DateMention{}
+	for range g.DateMentions {
+		d := ingested.AddDate(0, 0, -g.rng.IntN(60)).Format(time.DateOnly)
+		b.WriteString(" Talks resumed on ")
+		start := b.Len()
+		b.WriteString(d)
+		mentions = append(mentions, article.DateMention{Span: article.Span{Field: "body", Start: start, End: b.Len(), Text: d}, Value: d})
+		b.WriteByte('.')
+	}
 	published := ingested.AddDate(0, 0, -g.rng.IntN(3)).Format(time.DateOnly)
 	precision := article.PrecisionDay
 	if i%7 == 3 {
@@ -93,7 +105,7 @@ func (g *Gen) Article(i int, version string, bodyWords int) *article.Enriched {
 		Enrichment: article.Enrichment{
 			Version: version, EnrichedAt: ingested.Add(time.Second),
 			Language:  &article.Language{Code: lang, Confidence: 0.9 + g.rng.Float64()/10},
-			Date:      &article.Date{Published: published, Precision: precision, Source: "header", Mentions: []article.DateMention{}},
+			Date:      &article.Date{Published: published, Precision: precision, Source: "header", Mentions: mentions},
 			Entities:  ents,
 			Sentiment: &article.Sentiment{Score: score, Label: label, Confidence: 0.6},
 		},
