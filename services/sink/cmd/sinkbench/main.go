@@ -46,7 +46,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sinkbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	n := fs.Int("n", 100_000, "articles per store")
-	stores := fs.String("stores", "sqlite,postgres,jsonl,jsonl-gz,parquet", "stores to measure")
+	stores := fs.String("stores", "sqlite,postgres,jsonl,jsonl-gz,parquet", "stores to measure (null: the harness alone)")
 	parts := fs.Int("partitions", 12, "partitions the articles are spread over")
 	inFlight := fs.Int("max-in-flight", 256, "records per partition waiting for their batch")
 	words := fs.Int("body-words", 250, "words per article body")
@@ -161,6 +161,10 @@ func open(ctx context.Context, name, dir string) (st store.Store, spec string, c
 		out := filepath.Join(dir, name)
 		_ = os.RemoveAll(out)
 		spec = name + ":" + out
+	case "null":
+		// The harness alone: what the batcher and the partition feeders
+		// cost, the ceiling any store's figure is measured under.
+		return discard{}, "", cleanup, nil
 	case "jsonl-gz":
 		out := filepath.Join(dir, name)
 		_ = os.RemoveAll(out)
@@ -247,6 +251,12 @@ func firstLine(q string) string {
 	l, _, _ := strings.Cut(strings.TrimSpace(q), "\n")
 	return strings.TrimSpace(l)
 }
+
+// discard is a store that writes nothing.
+type discard struct{}
+
+func (discard) Write(context.Context, []store.Record) error { return nil }
+func (discard) Close() error                                { return nil }
 
 // say writes a line of the report; a failing stdout is not worth stopping for.
 func say(w io.Writer, format string, args ...any) { _, _ = fmt.Fprintf(w, format, args...) }
