@@ -402,6 +402,11 @@ func killWorkers(c *chaos, progress func() float64) {
 	waitFor(progress, 0.05)
 	for i := 0; i < 8 && progress() < 0.9; i++ {
 		name := names[c.rng.IntN(len(names))]
+		// Kill in a stable group: see harness.WaitGroupStable for why.
+		wctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		_ = c.s.WaitGroupStable(wctx, article.EnrichGroup, 2)
+		_ = c.s.WaitGroupStable(wctx, c.group, 1)
+		cancel()
 		c.s.Kill(name)
 		c.faults.Add(1)
 		c.sleep(200*time.Millisecond, 1500*time.Millisecond)

@@ -55,6 +55,11 @@ func TestScaleOutAndKill(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	wctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	if err := s.WaitGroupStable(wctx, article.EnrichGroup, 3); err != nil {
+		t.Logf("killing without a stable group: %v", err)
+	}
+	cancel()
 	if err := s.Signal("enrich-2", syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}

@@ -439,6 +439,26 @@ func (s *Stack) WaitCaughtUp(ctx context.Context, min map[string]int64, groups m
 	}
 }
 
+// WaitGroupStable waits until group is Stable with members members.
+//
+// The embedded broker (kfake) has a flaw real Kafka does not: a member that
+// dies while its JoinGroup reply is pending gets no session timer, so it is
+// never evicted and its partitions stall. Tests that kill workers wait for a
+// stable group first, so the kill does not land mid-rebalance.
+func (s *Stack) WaitGroupStable(ctx context.Context, group string, members int) error {
+	for {
+		info, err := s.Admin.DescribeGroup(ctx, group)
+		if err == nil && info.State == "Stable" && len(info.Members) == members {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("group %s not stable with %d members: %+v %v", group, members, info, err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
 // Publish publishes payloads to a topic as a third-party producer would,
 // keyed bad-<n>.
 func (s *Stack) Publish(topic string, payloads ...[]byte) error {
