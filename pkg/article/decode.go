@@ -85,7 +85,7 @@ func DecodeEnriched(data []byte) (Enriched, error) {
 	if err := decodeJSON(data, &a); err != nil {
 		return Enriched{}, err
 	}
-	if err := a.Raw.Validate(); err != nil {
+	if err := a.Validate(); err != nil {
 		return Enriched{}, err
 	}
 	if a.Enrichment.Version == "" {
@@ -114,7 +114,7 @@ func decodeJSON(data []byte, v any) error {
 		if errors.As(err, &te) {
 			return &DecodeError{Field: te.Field, Err: fmt.Errorf("%w: want %s, got %s", ErrInvalidField, te.Type, te.Value)}
 		}
-		return &DecodeError{Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
+		return &DecodeError{Err: fmt.Errorf("%w: %w", ErrMalformed, err)}
 	}
 	if dec.More() {
 		return &DecodeError{Err: fmt.Errorf("%w: trailing data after the object", ErrMalformed)}

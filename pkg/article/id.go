@@ -69,7 +69,9 @@ func CanonicalURL(raw string) (string, bool) {
 		return "", false
 	}
 	host := strings.ToLower(u.Hostname())
-	if port := u.Port(); port != "" && !(u.Scheme == "http" && port == "80") && !(u.Scheme == "https" && port == "443") {
+	port := u.Port()
+	defaultPort := (u.Scheme == "http" && port == "80") || (u.Scheme == "https" && port == "443")
+	if port != "" && !defaultPort {
 		host = net.JoinHostPort(host, port)
 	} else if strings.Contains(host, ":") {
 		host = "[" + host + "]"

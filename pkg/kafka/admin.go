@@ -111,7 +111,7 @@ func (a *Admin) WaitForBroker(ctx context.Context, onRetry func(error), specs ..
 			onRetry(err)
 		}
 		if !sleep(ctx, bo.next()) {
-			return fmt.Errorf("waiting for the broker: %w (last error: %v)", ctx.Err(), err)
+			return fmt.Errorf("waiting for the broker: %w (last error: %w)", ctx.Err(), err)
 		}
 	}
 }
@@ -417,7 +417,7 @@ func (a *Admin) ReadRange(ctx context.Context, topic string, partition int, from
 		Brokers: a.conn.brokers, Dialer: a.conn.dialer, Topic: topic, Partition: partition,
 		MinBytes: 1, MaxBytes: 16 << 20, MaxWait: 250 * time.Millisecond, QueueCapacity: 1000,
 	})
-	defer r.Close()
+	defer func() { _ = r.Close() }()
 	if err := r.SetOffset(from); err != nil {
 		return fmt.Errorf("seeking %s/%d to %d: %w", topic, partition, from, err)
 	}

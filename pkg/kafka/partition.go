@@ -103,7 +103,7 @@ func (p *partition) restartReader() (previousRecovered bool) {
 func (p *partition) consume(ctx context.Context) {
 	cfg := &p.sub.s.cfg
 	reader := p.newReader(p.start)
-	defer func() { reader.Close() }()
+	defer func() { _ = reader.Close() }()
 
 	// Message contexts outlive ctx by the drain, so a handler finishing its
 	// work during shutdown is not cut off.
@@ -131,7 +131,7 @@ func (p *partition) consume(ctx context.Context) {
 			if fctx.Err() != nil {
 				// The watchdog gave up on this reader: start a new one
 				// where it stood.
-				reader.Close()
+				_ = reader.Close()
 				reader = p.newReader(p.resumeAt())
 				continue
 			}

@@ -77,13 +77,13 @@ func compression(name string) (kafkago.Compression, error) {
 	case "", "none":
 		return 0, nil
 	case "gzip":
-		return kafkago.Compression(compress.Gzip), nil
+		return compress.Gzip, nil
 	case "snappy":
-		return kafkago.Compression(compress.Snappy), nil
+		return compress.Snappy, nil
 	case "lz4":
-		return kafkago.Compression(compress.Lz4), nil
+		return compress.Lz4, nil
 	case "zstd":
-		return kafkago.Compression(compress.Zstd), nil
+		return compress.Zstd, nil
 	}
 	return 0, fmt.Errorf("compression %q: want none, gzip, snappy, lz4 or zstd", name)
 }
