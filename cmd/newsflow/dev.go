@@ -105,11 +105,12 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		}
 		for _, c := range services {
 			select {
-			case <-c.done:
+			case err := <-c.done:
+				c.done <- err // keep the exit status for whoever reads next
 			case <-time.After(30 * time.Second):
 				fmt.Fprintf(stderr, "%s did not stop in 30 s; killing it\n", c.name)
 				_ = c.cmd.Process.Kill()
-				<-c.done
+				c.done <- <-c.done
 			}
 		}
 	}
@@ -174,11 +175,11 @@ loop:
 				fmt.Fprintf(stdout, "\ningest failed: %v (see %s)\n", err, filepath.Join(logDir, "ingest.log"))
 			}
 		case err := <-enrich.done:
-			runErr = fmt.Errorf("enrich exited: %v; see %s", err, enrich.log)
+			runErr = fmt.Errorf("enrich exited: %w; see %s", err, enrich.log)
 			enrich.done <- err
 			break loop
 		case err := <-sink.done:
-			runErr = fmt.Errorf("sink exited: %v; see %s", err, sink.log)
+			runErr = fmt.Errorf("sink exited: %w; see %s", err, sink.log)
 			sink.done <- err
 			break loop
 		case <-ticker.C:

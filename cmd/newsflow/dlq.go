@@ -129,7 +129,7 @@ func runDLQReplay(ctx context.Context, args []string, getenv func(string) string
 	for _, k := range keys {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\n", k[0], k[1], counts[k][0], counts[k][1])
 	}
-	tw.Flush()
+	_ = tw.Flush()
 	if !*apply {
 		fmt.Fprintf(stdout, "dry run: %d messages would go back to their origin topics; add -apply to republish\n", len(matched))
 		return nil
@@ -138,7 +138,7 @@ func runDLQReplay(ctx context.Context, args []string, getenv func(string) string
 	if err != nil {
 		return err
 	}
-	defer pub.Close()
+	defer func() { _ = pub.Close() }()
 	byTopic := map[string][]kafkago.Message{}
 	var skipped int
 	for _, e := range matched {

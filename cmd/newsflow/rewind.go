@@ -147,7 +147,7 @@ func runRewind(ctx context.Context, args []string, getenv func(string) string, s
 		moved += ends[p].End - nw
 		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t\n", p, cur, nw, ends[p].End, ends[p].End-nw)
 	}
-	tw.Flush()
+	_ = tw.Flush()
 	if !*apply {
 		fmt.Fprintf(stdout, "dry run: group %s would reprocess %d messages of %s; add -apply to commit\n", *group, moved, *topic)
 		return nil

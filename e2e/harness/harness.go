@@ -160,7 +160,7 @@ func (s *Stack) startBrokerProcess() error {
 			return nil
 		}
 		if done, err := p.Exited(); done {
-			return fmt.Errorf("the broker exited: %v\n%s", err, log.String())
+			return fmt.Errorf("the broker exited: %w\n%s", err, log.String())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -453,7 +453,7 @@ func (s *Stack) WaitGroupStable(ctx context.Context, group string, members int) 
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("group %s not stable with %d members: %+v %v", group, members, info, err)
+			return fmt.Errorf("group %s not stable with %d members: %+v: %w", group, members, info, errors.Join(err, ctx.Err()))
 		case <-time.After(50 * time.Millisecond):
 		}
 	}

@@ -300,7 +300,7 @@ func runReprocess(ctx context.Context, args []string, getenv func(string) string
 	if err != nil {
 		return err
 	}
-	defer pub.Close()
+	defer func() { _ = pub.Close() }()
 	fmt.Fprintf(stdout, "reprocessing %s into %s as version %s, group %s\n", cfg.Topic, cfg.OutTopic, *version, cfg.Group)
 	sum, err := reprocess.Run(ctx, admin, pub, p, cfg, stdout, log)
 	sum.Report(stdout)

@@ -139,7 +139,7 @@ func (r run) do() (*Result, error) {
 		case "postgres":
 			schema := fmt.Sprintf("pipebench_%d", time.Now().UnixNano())
 			if out, err := exec.Command("psql", "-At", r.pg, "-c", "CREATE SCHEMA "+schema).CombinedOutput(); err != nil {
-				return nil, fmt.Errorf("creating schema: %v %s", err, out)
+				return nil, fmt.Errorf("creating schema: %w %s", err, out)
 			}
 			defer exec.Command("psql", "-At", r.pg, "-c", "DROP SCHEMA "+schema+" CASCADE").Run()
 			sinkArgs = append(sinkArgs, "-to", r.pg+"&search_path="+schema)

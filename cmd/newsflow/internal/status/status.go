@@ -136,5 +136,5 @@ func (s Snapshot) Table(w io.Writer) {
 	for _, g := range s.Groups {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%d\n", g.Name, g.Topic, g.Processed, g.Lag, g.State, g.Members)
 	}
-	tw.Flush()
+	_ = tw.Flush()
 }

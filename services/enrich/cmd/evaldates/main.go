@@ -76,7 +76,7 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	}
 	if _, err := os.Stat(*dir); err != nil {
 		fmt.Fprintf(w, "\nTimeML: %s not found, skipped\n", *dir)
-		return nil
+		return nil //nolint:nilerr // no TimeML here: the own cases were scored
 	}
 	return runTimeML(ctx, w, *bin, *dir, *verbose)
 }

@@ -77,7 +77,7 @@ func buildGazetteer() (map[uint64]uint8, error) {
 	if err != nil {
 		return nil, fmt.Errorf("time-zone database: %w", err)
 	}
-	defer zr.Close()
+	defer func() { _ = zr.Close() }()
 	for _, f := range zr.File {
 		dir, city := path.Split(f.Name)
 		if dir == "" || strings.HasPrefix(dir, "Etc") || strings.HasPrefix(dir, "SystemV") || city == "" {
@@ -96,5 +96,5 @@ func goroot() string {
 			return s
 		}
 	}
-	return runtime.GOROOT()
+	return runtime.GOROOT() //nolint:staticcheck // fallback when no go command is on PATH
 }

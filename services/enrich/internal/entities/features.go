@@ -23,15 +23,6 @@ func hashBytes(b []byte) uint64 {
 	return h
 }
 
-func hashString(s string) uint64 {
-	h := uint64(fnvOffset)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= fnvPrime
-	}
-	return h
-}
-
 // mix combines a template id and a value hash (splitmix64 finaliser).
 func mix(a, b uint64) uint64 {
 	x := a*0x9E3779B97F4A7C15 + b

@@ -405,11 +405,11 @@ var ErrBadModel = errors.New("bad entity model")
 func LoadModel(data []byte) (*Model, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadModel, err)
+		return nil, fmt.Errorf("%w: %w", ErrBadModel, err)
 	}
 	raw, err := io.ReadAll(zr)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadModel, err)
+		return nil, fmt.Errorf("%w: %w", ErrBadModel, err)
 	}
 	r := &reader{b: raw}
 	if string(r.bytes(len(magic))) != magic {
@@ -441,7 +441,7 @@ func LoadModel(data []byte) (*Model, error) {
 		r.err = io.ErrUnexpectedEOF
 	}
 	if r.err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadModel, r.err)
+		return nil, fmt.Errorf("%w: %w", ErrBadModel, r.err)
 	}
 	keys := make([]uint32, n)
 	var k uint32
@@ -451,7 +451,7 @@ func LoadModel(data []byte) (*Model, error) {
 	}
 	w := r.bytes(n * numLabels)
 	if r.err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadModel, r.err)
+		return nil, fmt.Errorf("%w: %w", ErrBadModel, r.err)
 	}
 	m.weights = make([]int8, len(w))
 	for i, b := range w {
@@ -462,7 +462,7 @@ func LoadModel(data []byte) (*Model, error) {
 		m.rowScale[i] = r.f32()
 	}
 	if r.err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadModel, r.err)
+		return nil, fmt.Errorf("%w: %w", ErrBadModel, r.err)
 	}
 	m.nfeat = n
 	m.buildTable(keys)

@@ -104,7 +104,6 @@ func Train(cfg TrainConfig, sents []Sentence) (*Model, []uint32, error) {
 	for i, k := range keys {
 		ids[k] = int32(i)
 	}
-	counts = nil
 	ds := make([]denseSent, len(sents))
 	tokens := 0
 	for i := range fs {
@@ -124,7 +123,6 @@ func Train(cfg TrainConfig, sents []Sentence) (*Model, []uint32, error) {
 		fs[i] = featSent{}
 		tokens += len(ends)
 	}
-	ids = nil
 	nf := len(keys)
 	logf("%d sentences, %d tokens, %d features (min count %d), featurised in %s", len(sents), tokens, nf, cfg.MinCount, time.Since(start).Round(time.Millisecond))
 

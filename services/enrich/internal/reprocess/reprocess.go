@@ -289,7 +289,7 @@ func (s Summary) Report(w io.Writer) {
 	for _, p := range s.Partitions {
 		fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", p.ID, p.Start, p.Stop, p.Done.Load(), p.Published.Load(), p.Failed.Load(), p.Skipped.Load())
 	}
-	tw.Flush()
+	_ = tw.Flush()
 	total, done, published, failed, skipped := s.Totals()
 	fmt.Fprintf(w, "reprocessed %d of %d articles in %s (%.0f/s): %d published, %d dead-lettered, %d invalid skipped (dead-lettered when first consumed)\n",
 		done, total, s.Took.Round(time.Millisecond), float64(done)/max(s.Took.Seconds(), 1e-9), published, failed, skipped)

@@ -15,7 +15,7 @@ import (
 type class uint8
 
 const (
-	none class = iota
+	_ class = iota // the zero class: a word with no rule
 	// negator flips the polarity of the next few words ("not", "geen", "kein").
 	negator
 	// neParticle is French "ne": with a negator after the verb it negates the

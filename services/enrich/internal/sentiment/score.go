@@ -458,10 +458,7 @@ func quoteOpens(text string, s, e, i, size int, c rune, inQuote bool) bool {
 		before = unicode.IsSpace(p) || p == '(' || p == '—' || p == '-'
 	}
 	if c == '"' || size == 2 {
-		if inQuote {
-			return false
-		}
-		return true
+		return !inQuote
 	}
 	if !before {
 		return false

@@ -180,7 +180,7 @@ func wordBefore(text string, lo, i int) string {
 	k := i
 	for k > lo {
 		r, size := utf8.DecodeLastRuneInString(text[lo:k])
-		if !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '.') {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '.' {
 			break
 		}
 		k -= size
