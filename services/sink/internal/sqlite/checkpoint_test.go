@@ -66,9 +66,11 @@ func TestWALStaysBounded(t *testing.T) {
 		largest = max(largest, size(t, path+"-wal"))
 	}
 	// A batch of 50 articles is about 100 pages; the WAL may hold the
-	// backstop and a few batches beyond it, not everything written (2,000
-	// articles, some 4,000 pages).
-	if limit := int64(3*backstop) * 4096; largest > limit {
+	// backstop and several batches beyond it while the checkpointer races
+	// the writer (3.1 MiB seen on a busy machine), not everything written
+	// (2,000 articles, some 4,000 pages: about 16 MiB, and 29 MiB without
+	// the backstop).
+	if limit := int64(6*backstop) * 4096; largest > limit {
 		t.Errorf("the WAL grew to %d bytes, want at most %d", largest, limit)
 	}
 }
