@@ -31,14 +31,13 @@ func ParseSample(data []byte) (Sample, error) {
 	if !utf8.Valid(data) {
 		return Sample{}, &DecodeError{Err: ErrInvalidUTF8}
 	}
-	s := strings.TrimPrefix(string(data), "\uFEFF")
+	s := strings.TrimLeftFunc(string(data), isBlank)
 	if strings.IndexByte(s, 0) >= 0 {
 		return Sample{}, &DecodeError{Err: ErrNUL}
 	}
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	var out Sample
-	rest := strings.TrimLeftFunc(s, unicode.IsSpace)
-	if word, after, ok := cutWord(rest); ok && strings.EqualFold(word, "date") {
+	if word, after, ok := cutWord(s); ok && strings.EqualFold(word, "date") {
 		value, body, _ := cutWord(after)
 		published, _, err := ParseDate(value)
 		if err != nil {
@@ -80,7 +79,7 @@ func (s Sample) Body() string {
 func Paragraphs(text string) []Paragraph {
 	var out []Paragraph
 	for _, block := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
-		block = strings.TrimSpace(block)
+		block = strings.TrimFunc(block, isBlank)
 		if block == "" {
 			continue
 		}
@@ -89,13 +88,17 @@ func Paragraphs(text string) []Paragraph {
 	return out
 }
 
+// isBlank reports white space and the byte-order mark, which editors leave
+// at the start of files and which carries no text.
+func isBlank(r rune) bool { return unicode.IsSpace(r) || r == '\uFEFF' }
+
 // MaxSubheadingRunes is the longest line still taken for a subheading.
 const MaxSubheadingRunes = 100
 
 // IsSubheading reports whether a paragraph reads as a subheading: one short
 // line that does not end in sentence punctuation.
 func IsSubheading(p string) bool {
-	p = strings.TrimSpace(p)
+	p = strings.TrimFunc(p, isBlank)
 	if p == "" || strings.ContainsRune(p, '\n') || utf8.RuneCountInString(p) > MaxSubheadingRunes {
 		return false
 	}
