@@ -49,9 +49,21 @@ func ParseDate(s string) (string, Precision, error) {
 		if err != nil {
 			continue
 		}
+		if !plausibleYear(t, l.zoned) {
+			break
+		}
 		return FormatDate(t, l.precision, l.zoned), l.precision, nil
 	}
 	return "", "", fmt.Errorf("%q: %w", s, ErrDate)
+}
+
+// plausibleYear keeps dates to four-digit years, in UTC when zoned: a
+// year-0 time with an offset would otherwise become year -1.
+func plausibleYear(t time.Time, zoned bool) bool {
+	if zoned {
+		t = t.UTC()
+	}
+	return t.Year() >= 1000 && t.Year() <= 9999
 }
 
 // FormatDate writes t at the given precision; zoned times are written in UTC

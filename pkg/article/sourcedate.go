@@ -55,14 +55,14 @@ func NormaliseDate(s string) (string, Precision, error) {
 	// The common full timestamp first: ParseDate would try six shorter
 	// layouts before it. Same result as ParseDate gives.
 	if len(s) >= 20 {
-		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil && plausibleYear(t, true) {
 			return FormatDate(t, PrecisionSecond, true), PrecisionSecond, nil
 		}
 	}
 	if v, p, err := ParseDate(s); err == nil {
 		return v, p, nil
 	}
-	if t, ok := parseEpoch(s); ok {
+	if t, ok := parseEpoch(s); ok && plausibleYear(t, true) {
 		return FormatDate(t, PrecisionSecond, true), PrecisionSecond, nil
 	}
 	cleaned := numericZone(s)
@@ -71,7 +71,7 @@ func NormaliseDate(s string) (string, Precision, error) {
 		if err != nil {
 			continue
 		}
-		if t.Year() < 1000 || t.Year() > 9999 {
+		if !plausibleYear(t, l.zoned) {
 			break
 		}
 		return FormatDate(t, l.precision, l.zoned), l.precision, nil
