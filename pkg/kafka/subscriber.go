@@ -112,7 +112,7 @@ func (c *SubscriberConfig) setDefaults() {
 		c.MinBytes = 1
 	}
 	if c.MaxBytes == 0 {
-		c.MaxBytes = 16 << 20
+		c.MaxBytes = 1 << 20 // Kafka's max.partition.fetch.bytes; 16 MiB cost a third more CPU in page faults
 	}
 	if c.MaxWait == 0 {
 		c.MaxWait = 250 * time.Millisecond

@@ -98,7 +98,7 @@ func (newsflowClient) produce(ctx context.Context, brokers []string, topic strin
 func newsflowSub(brokers []string, group string) (*kafka.Subscriber, error) {
 	return kafka.NewSubscriber(kafka.SubscriberConfig{
 		Conn: kafka.ConnConfig{Brokers: brokers}, ConsumerGroup: group, MaxInFlight: benchInFlight,
-		MinBytes: benchMinBytes, MaxWait: benchMaxWait,
+		MinBytes: benchMinBytes, MaxBytes: benchMaxBytes, MaxWait: benchMaxWait,
 	}, nil)
 }
 
@@ -262,7 +262,7 @@ type kgoClient struct{}
 func (kgoClient) name() string { return "kgo" }
 
 func (kgoClient) produce(ctx context.Context, brokers []string, topic string, msgs []msg) error {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.DefaultProduceTopic(topic), kgo.ProducerLinger(2*time.Millisecond))
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.DefaultProduceTopic(topic), kgo.ProducerLinger(2*time.Millisecond), kgo.ProducerBatchCompression(kgo.NoCompression()))
 	if err != nil {
 		return err
 	}
@@ -307,7 +307,7 @@ func (kgoClient) consume(ctx context.Context, brokers []string, topic, group str
 
 func (kgoClient) passThrough(ctx context.Context, brokers []string, in, out, group string, n int) error {
 	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumerGroup(group), kgo.ConsumeTopics(in),
-		kgo.DisableAutoCommit(), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.ProducerLinger(2*time.Millisecond))
+		kgo.DisableAutoCommit(), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.ProducerLinger(2*time.Millisecond), kgo.ProducerBatchCompression(kgo.NoCompression()))
 	if err != nil {
 		return err
 	}
@@ -401,6 +401,7 @@ func (c saramaClient) passThrough(ctx context.Context, brokers []string, in, out
 var (
 	benchInFlight = 512
 	benchMinBytes = 1
+	benchMaxBytes = 0 // the adapter's default
 	benchMaxWait  = 250 * time.Millisecond
 )
 

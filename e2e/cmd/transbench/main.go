@@ -9,11 +9,11 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
@@ -63,9 +63,11 @@ func main() {
 	modes := flag.String("modes", "produce,consume,passthrough", "modes to measure")
 	out := flag.String("json", "", "write every result as JSON to this file")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	flag.BoolVar(&syncWrites, "sync-writes", false, "the broker fsyncs every produced batch")
 	flag.DurationVar(&benchBatchTimeout, "batch-timeout", benchBatchTimeout, "newsflow publisher linger")
 	flag.IntVar(&benchInFlight, "in-flight", benchInFlight, "newsflow subscriber in-flight messages per partition")
 	flag.IntVar(&benchMinBytes, "min-bytes", benchMinBytes, "newsflow subscriber fetch min bytes")
+	flag.IntVar(&benchMaxBytes, "max-bytes", benchMaxBytes, "newsflow subscriber fetch max bytes per partition (0: the adapter's default)")
 	flag.DurationVar(&benchMaxWait, "max-wait", benchMaxWait, "newsflow subscriber fetch max wait")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -82,14 +84,7 @@ func main() {
 		"newsflow": newsflowClient{}, "kgo": kgoClient{}, "watermill-kafka": saramaClient{},
 		"newsflow-batched": newsflowBatched{}, "watermill-kafka-batched": saramaBatched{},
 	}
-	payload := make([]byte, *size)
-	rand.Read(payload)
-	msgs := make([]msg, *n)
-	for i := range msgs {
-		k := make([]byte, 16)
-		rand.Read(k)
-		msgs[i] = msg{key: []byte(hex.EncodeToString(k)), value: payload}
-	}
+	msgs := makeMessages(*n, *size)
 	var results []Result
 	for run := 1; run <= *runs; run++ {
 		for _, mode := range strings.Split(*modes, ",") {
@@ -122,6 +117,26 @@ func main() {
 	}
 }
 
+// makeMessages returns n messages with random 32-hex-digit keys and distinct
+// random values, from a fixed seed. Distinct values matter: identical ones
+// would let a compressing client shrink whole batches to almost nothing and
+// measure compression instead of transport.
+func makeMessages(n, size int) []msg {
+	rng := rand.NewChaCha8([32]byte{'n', 'e', 'w', 's', 'f', 'l', 'o', 'w'})
+	values := make([]byte, n*size)
+	_, _ = rng.Read(values)
+	msgs := make([]msg, n)
+	for i := range msgs {
+		k := make([]byte, 16)
+		_, _ = rng.Read(k)
+		msgs[i] = msg{key: []byte(hex.EncodeToString(k)), value: values[i*size : (i+1)*size : (i+1)*size]}
+	}
+	return msgs
+}
+
+// syncWrites makes the broker fsync every produced batch (-sync-writes).
+var syncWrites bool
+
 // measure runs one client in one mode on a fresh broker.
 func measure(c client, mode string, msgs []msg, partitions int) (Result, error) {
 	dir, err := os.MkdirTemp("", "transbench-")
@@ -129,7 +144,7 @@ func measure(c client, mode string, msgs []msg, partitions int) (Result, error) 
 		return Result{}, err
 	}
 	defer os.RemoveAll(dir)
-	b, err := broker.Start(broker.Config{DataDir: filepath.Join(dir, "kafka"), Partitions: partitions})
+	b, err := broker.Start(broker.Config{DataDir: filepath.Join(dir, "kafka"), Partitions: partitions, SyncWrites: syncWrites})
 	if err != nil {
 		return Result{}, err
 	}
