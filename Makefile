@@ -124,12 +124,14 @@ SINKBENCH_ARGS ?= -n 100000
 BENCH := var/bench
 BENCH_N ?= 100000
 BENCH_TRANSPORT_N ?= 200000
+BENCH_CLIENTS := newsflow,newsflow-batched,kgo,watermill-kafka
 .PHONY: bench
 bench: build
 	@mkdir -p $(BENCH)
 	uptime > $(BENCH)/load.txt
 	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 -benchtime 2s ./pkg/... ./services/enrich/... > $(BENCH)/go-bench.txt
-	cd e2e && $(GO) run ./cmd/transbench -n $(BENCH_TRANSPORT_N) -runs 3 -clients newsflow,newsflow-batched,kgo,watermill-kafka -json ../$(BENCH)/transport.json
+	cd e2e && $(GO) run ./cmd/transbench -n $(BENCH_TRANSPORT_N) -runs 3 -clients $(BENCH_CLIENTS) -json ../$(BENCH)/transport.json
+	cd e2e && $(GO) run ./cmd/transbench -n $(BENCH_TRANSPORT_N) -runs 3 -modes passthrough -sync-writes -clients $(BENCH_CLIENTS) -json ../$(BENCH)/transport-sync.json
 	cd e2e && $(GO) run ./cmd/pipebench -gen ../$(BENCH)/articles.jsonl -n 2000 -size 3600
 	/usr/bin/time -f 'maxrss_kb %M' $(BIN)/enrich tag -workers 1 -timings < $(BENCH)/articles.jsonl > /dev/null 2> $(BENCH)/enrich-tag.txt
 	cd e2e && $(GO) run ./cmd/pipebench -n $(BENCH_N) -to sqlite,postgres,jsonl -json ../$(BENCH)/e2e-full.json

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -144,34 +145,52 @@ func batchedPassThrough(ctx context.Context, sub message.Subscriber, pub message
 	if err != nil {
 		return err
 	}
-	done := 0
-	var pending []*message.Message
+	// Up to four batches are published at a time, so gathering goes on
+	// while earlier batches wait for their acknowledgements.
+	var (
+		done     atomic.Int64
+		failed   atomic.Value
+		pending  []*message.Message
+		inFlight = make(chan struct{}, 4)
+		wg       sync.WaitGroup
+	)
+	defer wg.Wait()
 	flush := func() error {
+		if e, ok := failed.Load().(error); ok {
+			return e
+		}
 		if len(pending) == 0 {
 			return nil
 		}
-		outs := make([]*message.Message, len(pending))
-		for i, m := range pending {
-			outs[i] = message.NewMessage(m.UUID, m.Payload)
-			outs[i].Metadata = m.Metadata
-		}
-		if err := pub.Publish(out, outs...); err != nil {
-			return err
-		}
-		for _, m := range pending {
-			m.Ack()
-		}
-		done += len(pending)
-		pending = pending[:0]
+		batch := pending
+		pending = nil
+		inFlight <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-inFlight; wg.Done() }()
+			outs := make([]*message.Message, len(batch))
+			for i, m := range batch {
+				outs[i] = message.NewMessage(m.UUID, m.Payload)
+				outs[i].Metadata = m.Metadata
+			}
+			if err := pub.Publish(out, outs...); err != nil {
+				failed.Store(err)
+				return
+			}
+			for _, m := range batch {
+				m.Ack()
+			}
+			done.Add(int64(len(batch)))
+		}()
 		return nil
 	}
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
-	for done < n {
+	for done.Load() < int64(n) {
 		select {
 		case m, ok := <-ch:
 			if !ok {
-				return fmt.Errorf("channel closed after %d of %d", done, n)
+				return fmt.Errorf("channel closed after %d of %d", done.Load(), n)
 			}
 			pending = append(pending, m)
 			if len(pending) >= batch {
@@ -184,7 +203,7 @@ func batchedPassThrough(ctx context.Context, sub message.Subscriber, pub message
 				return err
 			}
 		case <-ctx.Done():
-			return fmt.Errorf("%w after %d of %d", ctx.Err(), done, n)
+			return fmt.Errorf("%w after %d of %d", ctx.Err(), done.Load(), n)
 		}
 	}
 	return nil
