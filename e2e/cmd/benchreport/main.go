@@ -85,7 +85,7 @@ func report(dir, out string) error {
 
 	b.WriteString("## End to end\n\nIngest, enrich and sink as separate processes on the embedded broker (on disk, in the\nbenchmark process), generated articles in five languages (`e2e/gen`).\n\n")
 	b.WriteString("| run | taggers | enrich workers | sinks | articles | article size | ingest/s | end-to-end articles/s |\n|---|---|---|---|---|---|---|---|\n")
-	for _, name := range []string{"e2e-full", "e2e-full-2workers", "e2e-passthrough", "e2e-passthrough-nometrics"} {
+	for _, name := range []string{"e2e-full-sqlite", "e2e-full", "e2e-full-2workers", "e2e-passthrough", "e2e-passthrough-nometrics"} {
 		var p pipe
 		if readJSON(filepath.Join(dir, name+".json"), &p) != nil {
 			continue
@@ -328,7 +328,7 @@ func enrichSection(dir string) string {
 func nextSection(dir string, ts []transport) string {
 	var lines []string
 	var full, pass pipe
-	if readJSON(filepath.Join(dir, "e2e-full.json"), &full) == nil && readJSON(filepath.Join(dir, "e2e-passthrough.json"), &pass) == nil && full.Rate > 0 {
+	if readJSON(filepath.Join(dir, "e2e-full-sqlite.json"), &full) == nil && readJSON(filepath.Join(dir, "e2e-passthrough.json"), &pass) == nil && full.Rate > 0 {
 		lines = append(lines, fmt.Sprintf("- **Enrichment limits the pipeline**: end to end with all four taggers %.0f articles/s, with enrichment reduced to "+
 			"pass-through %.0f (%.0f times as fast); transport and sink are not where an article's time goes.", full.Rate, pass.Rate, pass.Rate/full.Rate))
 	}
