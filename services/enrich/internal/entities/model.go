@@ -46,6 +46,27 @@ func allowed(prev, l int) bool {
 // allowedEnd says whether a sentence may end on label l.
 func allowedEnd(l int) bool { return !opens(l) }
 
+// preds lists, in increasing order, the labels that may precede each label,
+// and succs the labels that may follow each label (and the sentence start).
+// BILOU allows 97 of the 289 label pairs, so decoding over these lists does
+// a third of the work of the full matrix, with the same sums in the same
+// order (the skipped terms are disallowed transitions, which add nothing).
+var preds, succs = transitionLists()
+
+func transitionLists() (preds [numLabels][]int, succs [numLabels + 1][]int) {
+	for p := range numLabels + 1 {
+		for l := range numLabels {
+			if allowed(p, l) {
+				succs[p] = append(succs[p], l)
+				if p != startRow {
+					preds[l] = append(preds[l], p)
+				}
+			}
+		}
+	}
+	return preds, succs
+}
+
 var partNames = [...]string{"B-", "I-", "L-", "U-"}
 
 // LabelName names a label index (O, B-PER, I-PER, L-PER, U-PER, ...).
@@ -223,7 +244,7 @@ func (m *Model) viterbi(em []float32, n int, out []int, back []int8) {
 		bk := back[i*numLabels : (i+1)*numLabels]
 		for l := range numLabels {
 			best, arg := negInf, 0
-			for p := range numLabels {
+			for _, p := range preds[l] {
 				if v := cur[p] + m.tv[p][l]; v > best {
 					best, arg = v, p
 				}
@@ -282,8 +303,8 @@ func (m *Model) marginals(em []float32, n int, ex, alpha, beta, post []float64) 
 		cur := alpha[i*numLabels : (i+1)*numLabels]
 		for l := range numLabels {
 			var s float64
-			for p, a := range prev {
-				s += a * m.te[p][l]
+			for _, p := range preds[l] {
+				s += prev[p] * m.te[p][l]
 			}
 			cur[l] = s * ex[i*numLabels+l]
 		}
@@ -305,8 +326,8 @@ func (m *Model) marginals(em []float32, n int, ex, alpha, beta, post []float64) 
 		cur := beta[i*numLabels : (i+1)*numLabels]
 		for p := range numLabels {
 			var s float64
-			for l, t := range tmp {
-				s += m.te[p][l] * t
+			for _, l := range succs[p] {
+				s += m.te[p][l] * tmp[l]
 			}
 			cur[p] = s
 		}

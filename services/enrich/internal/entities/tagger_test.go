@@ -357,6 +357,51 @@ func TestMarginals(t *testing.T) {
 	}
 }
 
+// TestViterbi checks the best path, decoded over the allowed transitions
+// only, against enumerating every allowed label sequence of short sentences.
+func TestViterbi(t *testing.T) {
+	m := &Model{}
+	for p := range numLabels + 1 {
+		for l := range numLabels {
+			m.trans[p][l] = float32((p*5+l*7)%13)/6 - 1
+		}
+	}
+	m.prepare()
+	const n = 3
+	for seed := range 20 {
+		em := make([]float32, n*numLabels)
+		for i := range em {
+			em[i] = float32((i*13+seed*29)%23)/5 - 2
+		}
+		best, want := float32(math.Inf(-1)), [n]int{}
+		for a := range numLabels {
+			for b := range numLabels {
+				for c := range numLabels {
+					if !allowed(startRow, a) || !allowed(a, b) || !allowed(b, c) || !allowedEnd(c) {
+						continue
+					}
+					s := m.trans[startRow][a] + em[a] + m.trans[a][b] + em[numLabels+b] + m.trans[b][c] + em[2*numLabels+c]
+					if s > best {
+						best, want = s, [n]int{a, b, c}
+					}
+				}
+			}
+		}
+		got := make([]int, n)
+		m.viterbi(em, n, got, make([]int8, n*numLabels))
+		if [n]int(got) != want {
+			t.Fatalf("seed %d: viterbi %v, want %v", seed, got, want)
+		}
+	}
+	pairs := 0
+	for l := range numLabels {
+		pairs += len(preds[l])
+	}
+	if pairs != 97 {
+		t.Errorf("%d allowed label pairs, want 97 (BILOU over four types)", pairs)
+	}
+}
+
 // TestTrainAlgorithms trains both learners on a small synthetic corpus
 // (names and places in a fixed frame, some sentences without MISC
 // annotation) and checks each labels unseen combinations.
