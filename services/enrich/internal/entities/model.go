@@ -147,13 +147,13 @@ type Model struct {
 	tv [numLabels + 1][numLabels]float32
 	te [numLabels + 1][numLabels]float64
 
-	// Open-addressing table from 32-bit feature keys to weight rows.
-	slots    []uint32
-	rows     []int32
-	mask     uint64
-	weights  []int8    // nfeat * numLabels
-	rowScale []float32 // nfeat: a row's weights are weights*rowScale
-	nfeat    int
+	// Open-addressing table from 32-bit feature keys to weight rows: each
+	// entry is key<<32 | row, and a row holds its scale next to its weights,
+	// so a feature costs two memory reads, not four.
+	table []uint64
+	mask  uint64
+	rows  []weightRow
+	nfeat int
 
 	res resources
 }
@@ -184,21 +184,34 @@ func (m *Model) prepare() {
 
 const negInf = float32(-1e30)
 
-func (m *Model) buildTable(keys []uint32) {
+// weightRow is one feature's weights: w[l]*scale for label l.
+type weightRow struct {
+	scale float32
+	w     [numLabels]int8
+}
+
+// buildTable prepares the model for decoding: the transition tables and the
+// feature table over keys, whose weights are weights[r*numLabels:] times
+// scales[r] for the r-th key.
+func (m *Model) buildTable(keys []uint32, weights []int8, scales []float32) {
 	m.prepare()
+	m.nfeat = len(keys)
+	m.rows = make([]weightRow, len(keys))
+	for r := range m.rows {
+		m.rows[r].scale = scales[r]
+		copy(m.rows[r].w[:], weights[r*numLabels:(r+1)*numLabels])
+	}
 	size := 1
 	for size < 2*len(keys)+1 {
 		size <<= 1
 	}
-	m.slots = make([]uint32, size)
-	m.rows = make([]int32, size)
+	m.table = make([]uint64, size)
 	m.mask = uint64(size - 1)
 	// Keys are stored without their slot bits; re-derive a slot from the key.
 	for r, k := range keys {
 		for i := slotOf(k) & m.mask; ; i = (i + 1) & m.mask {
-			if m.slots[i] == 0 {
-				m.slots[i] = k
-				m.rows[i] = int32(r)
+			if m.table[i] == 0 {
+				m.table[i] = uint64(k)<<32 | uint64(r)
 				break
 			}
 		}
@@ -215,17 +228,15 @@ func (m *Model) scores(feats []uint64, s []float32) {
 	for _, h := range feats {
 		k := featureKey(h)
 		for i := slotOf(k) & m.mask; ; i = (i + 1) & m.mask {
-			sk := m.slots[i]
-			if sk == k {
-				r := int(m.rows[i])
-				w := m.weights[r*numLabels : r*numLabels+numLabels]
-				sc := m.rowScale[r]
-				for l := range numLabels {
-					acc[l] += float32(w[l]) * sc
+			e := m.table[i]
+			if sk := uint32(e >> 32); sk == k {
+				row := &m.rows[uint32(e)]
+				sc := row.scale
+				for l, w := range row.w {
+					acc[l] += float32(w) * sc
 				}
 				break
-			}
-			if sk == 0 {
+			} else if sk == 0 {
 				break
 			}
 		}
@@ -376,12 +387,12 @@ func (m *Model) Marshal(w io.Writer, keys []uint32) error {
 		prev = keys[i]
 	}
 	for _, i := range order {
-		for l := range numLabels {
-			bw.WriteByte(byte(m.weights[i*numLabels+l]))
+		for _, w := range m.rows[i].w {
+			bw.WriteByte(byte(w))
 		}
 	}
 	for _, i := range order {
-		f32(m.rowScale[i])
+		f32(m.rows[i].scale)
 	}
 	if err := bw.Flush(); err != nil {
 		return err
@@ -474,19 +485,18 @@ func LoadModel(data []byte) (*Model, error) {
 	if r.err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadModel, r.err)
 	}
-	m.weights = make([]int8, len(w))
+	weights := make([]int8, len(w))
 	for i, b := range w {
-		m.weights[i] = int8(b)
+		weights[i] = int8(b)
 	}
-	m.rowScale = make([]float32, n)
-	for i := range m.rowScale {
-		m.rowScale[i] = r.f32()
+	scales := make([]float32, n)
+	for i := range scales {
+		scales[i] = r.f32()
 	}
 	if r.err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadModel, r.err)
 	}
-	m.nfeat = n
-	m.buildTable(keys)
+	m.buildTable(keys, weights, scales)
 	return m, nil
 }
 

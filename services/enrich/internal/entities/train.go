@@ -185,11 +185,8 @@ func Train(cfg TrainConfig, sents []Sentence) (*Model, []uint32, error) {
 		outKeys = append(outKeys, keys[f])
 		scales = append(scales, scale)
 	}
-	m.weights = q
-	m.rowScale = scales
-	m.nfeat = len(outKeys)
 	// Transitions are small in number: keep them as float32, in score units.
-	m.buildTable(outKeys)
+	m.buildTable(outKeys, q, scales)
 	logf("kept %d of %d features, trained in %s", len(outKeys), nf, time.Since(start).Round(time.Millisecond))
 	return m, outKeys, nil
 }
