@@ -415,7 +415,7 @@ func (a *Admin) ReadRange(ctx context.Context, topic string, partition int, from
 	}
 	r := kafkago.NewReader(kafkago.ReaderConfig{
 		Brokers: a.conn.brokers, Dialer: a.conn.dialer, Topic: topic, Partition: partition,
-		MinBytes: 1, MaxBytes: 16 << 20, MaxWait: 250 * time.Millisecond, QueueCapacity: 1000,
+		MinBytes: 1, MaxBytes: fetchMaxBytes, MaxWait: 250 * time.Millisecond, QueueCapacity: 1000,
 	})
 	defer func() { _ = r.Close() }()
 	if err := r.SetOffset(from); err != nil {

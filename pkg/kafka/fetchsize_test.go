@@ -25,25 +25,16 @@ func TestBatchLargerThanFetchSize(t *testing.T) {
 		maxBytes = 64 << 10
 	)
 	topic := "fetch-size-" + watermill.NewShortUUID()
-	conn := kafka.ConnConfig{Brokers: brokers()}
-	pub, err := kafka.NewPublisher(kafka.PublisherConfig{Conn: conn}, logger())
+	pub, err := kafka.NewPublisher(kafka.PublisherConfig{Conn: kafka.ConnConfig{Brokers: brokers()}}, logger())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pub.Close()
-	sub, err := kafka.NewSubscriber(kafka.SubscriberConfig{
-		Conn:            conn,
+	sub := initializedSubscriber(t, topic, kafka.SubscriberConfig{
 		ConsumerGroup:   "cg-" + topic,
 		InitializeTopic: kafka.TopicSpec{Partitions: 1},
 		MaxBytes:        maxBytes,
-	}, logger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Close()
-	if err := sub.SubscribeInitialize(topic); err != nil {
-		t.Fatal(err)
-	}
+	})
 
 	// One Publish call: the messages go out in batches of several payloads,
 	// each batch several times maxBytes.

@@ -100,6 +100,22 @@ func newPubSub(t *testing.T, group string, marshaler kafka.DefaultMarshaler) (me
 	return pub, sub
 }
 
+// initializedSubscriber is a subscriber on the test broker with cfg, its
+// topic created, closed when the test ends.
+func initializedSubscriber(t *testing.T, topic string, cfg kafka.SubscriberConfig) *kafka.Subscriber {
+	t.Helper()
+	cfg.Conn = kafka.ConnConfig{Brokers: brokers()}
+	sub, err := kafka.NewSubscriber(cfg, logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sub.Close() })
+	if err := sub.SubscribeInitialize(topic); err != nil {
+		t.Fatal(err)
+	}
+	return sub
+}
+
 // groupOf gives each test of the suite its own consumer group (the test name
 // carries the suite's test id), so parallel tests do not rebalance each other.
 func groupOf(t *testing.T) string {

@@ -37,19 +37,11 @@ func (o *stallObserver) Stalled(_ string, _ int, _ int64, recovered bool) {
 // flow again every message arrives.
 func TestWatchdogReplacesStalledReader(t *testing.T) {
 	topic := "watchdog-" + watermill.NewShortUUID()
-	conn := kafka.ConnConfig{Brokers: brokers()}
 	obs := &stallObserver{}
-	sub, err := kafka.NewSubscriber(kafka.SubscriberConfig{
-		Conn: conn, ConsumerGroup: "watchdog", InitializeTopic: kafka.TopicSpec{Partitions: 1},
+	sub := initializedSubscriber(t, topic, kafka.SubscriberConfig{
+		ConsumerGroup: "watchdog", InitializeTopic: kafka.TopicSpec{Partitions: 1},
 		StallTimeout: 800 * time.Millisecond, Observer: obs,
-	}, logger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Close()
-	if err := sub.SubscribeInitialize(topic); err != nil {
-		t.Fatal(err)
-	}
+	})
 
 	testBroker.Lock()
 	cluster := testBroker.b.Cluster()
@@ -77,7 +69,7 @@ func TestWatchdogReplacesStalledReader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub, _ := kafka.NewPublisher(kafka.PublisherConfig{Conn: conn}, logger())
+	pub, _ := kafka.NewPublisher(kafka.PublisherConfig{Conn: kafka.ConnConfig{Brokers: brokers()}}, logger())
 	defer pub.Close()
 	for range 5 {
 		if err := pub.Publish(topic, message.NewMessage(watermill.NewUUID(), []byte("x"))); err != nil {

@@ -81,20 +81,24 @@ func report(dir, out string) error {
 		fmt.Fprintf(&b, "## Transport\n\nNot measured in this run (%v).\n\n", err)
 	}
 
-	b.WriteString(enrichSection(dir))
+	enrich, slowest := enrichSection(dir)
+	b.WriteString(enrich)
 
 	b.WriteString("## End to end\n\nIngest, enrich and sink as separate processes on the embedded broker (on disk, in the\nbenchmark process), generated articles in five languages (`e2e/gen`).\n\n")
 	b.WriteString("| run | taggers | enrich workers | sinks | articles | article size | ingest/s | end-to-end articles/s |\n|---|---|---|---|---|---|---|---|\n")
+	runs := map[string]pipe{}
 	for _, name := range []string{"e2e-full-sqlite", "e2e-full", "e2e-full-2workers", "e2e-passthrough", "e2e-passthrough-nometrics"} {
 		var p pipe
 		if readJSON(filepath.Join(dir, name+".json"), &p) != nil {
 			continue
 		}
+		runs[name] = p
 		fmt.Fprintf(&b, "| %s | %s | %d | %s | %d | ~%d B | %.0f | %.0f |\n", name, p.Taggers, p.Workers,
 			strings.Join(p.Targets, ", "), p.Articles, p.Size, p.IngestRate, p.Rate)
 	}
-	var with, without pipe
-	if readJSON(filepath.Join(dir, "e2e-passthrough.json"), &with) == nil && readJSON(filepath.Join(dir, "e2e-passthrough-nometrics.json"), &without) == nil && without.Rate > 0 {
+	with, okW := runs["e2e-passthrough"]
+	without, okWo := runs["e2e-passthrough-nometrics"]
+	if okW && okWo && without.Rate > 0 {
 		fmt.Fprintf(&b, "\n**Cost of metrics and health endpoints:** pass-through with them %.0f articles/s, without (`-http-addr=`) %.0f articles/s: %.1f %% %s.\n",
 			with.Rate, without.Rate, 100*math.Abs(1-with.Rate/without.Rate), map[bool]string{true: "slower with them", false: "faster with them (noise)"}[with.Rate < without.Rate])
 	}
@@ -109,7 +113,7 @@ func report(dir, out string) error {
 		b.WriteString("![end-to-end latency distribution](benchmarks-latency.svg)\n\n")
 	}
 	b.WriteString(scaleSection(filepath.Join(dir, "scale.json")))
-	b.WriteString(nextSection(dir, ts))
+	b.WriteString(nextSection(runs, slowest, ts))
 	b.WriteString(goBenchSection(filepath.Join(dir, "go-bench.txt")))
 	b.WriteString(howTo)
 	return os.WriteFile(out, []byte(b.String()), 0o644)
@@ -204,7 +208,7 @@ func transportSection(ts []transport) string {
 }
 
 // transportTable is one table of medians with the ratios to kgo and to
-// watermill-kafka used the same way.
+// watermill-kafka through the router.
 func transportTable(ts []transport) string {
 	m, modes, clients := medians(ts)
 	var b strings.Builder
@@ -287,11 +291,19 @@ var (
 	wallLine   = regexp.MustCompile(`^articles (\d+) words (\d+) seconds ([\d.]+)`)
 )
 
-// enrichSection reports `enrich tag -timings` over the benchmark articles.
-func enrichSection(dir string) string {
+// slowestTagger is the tagger with the largest share of enrichment time.
+type slowestTagger struct {
+	name  string
+	share float64 // percent
+}
+
+// enrichSection reports `enrich tag -timings` over the benchmark articles,
+// and which tagger took the largest share.
+func enrichSection(dir string) (string, slowestTagger) {
+	var slowest slowestTagger
 	data, err := os.ReadFile(filepath.Join(dir, "enrich-tag.txt"))
 	if err != nil {
-		return ""
+		return "", slowest
 	}
 	var b strings.Builder
 	b.WriteString("## Enrichment\n\n`bin/enrich tag -workers 1 -timings` over the benchmark's generated articles (one core, all four taggers):\n\n")
@@ -301,6 +313,9 @@ func enrichSection(dir string) string {
 	for _, l := range strings.Split(string(data), "\n") {
 		if m := timingLine.FindStringSubmatch(l); m != nil {
 			rows = append(rows, fmt.Sprintf("| %s | %s | %s%% |", m[1], m[3], m[4]))
+			if f, _ := strconv.ParseFloat(m[4], 64); f > slowest.share {
+				slowest = slowestTagger{m[1], f}
+			}
 		}
 		if m := rssLine.FindStringSubmatch(l); m != nil {
 			rss, _ = strconv.Atoi(m[1])
@@ -320,30 +335,21 @@ func enrichSection(dir string) string {
 	}
 	b.WriteString("\n| tagger | time per article | share |\n|---|---|---|\n")
 	b.WriteString(strings.Join(rows, "\n") + "\n\n")
-	return b.String()
+	return b.String(), slowest
 }
 
 // nextSection says, from this run's figures, which stage limits the
 // pipeline and what the transport's per-message path costs.
-func nextSection(dir string, ts []transport) string {
+func nextSection(runs map[string]pipe, slowest slowestTagger, ts []transport) string {
 	var lines []string
-	var full, pass pipe
-	if readJSON(filepath.Join(dir, "e2e-full-sqlite.json"), &full) == nil && readJSON(filepath.Join(dir, "e2e-passthrough.json"), &pass) == nil && full.Rate > 0 {
+	full, okF := runs["e2e-full-sqlite"]
+	pass, okP := runs["e2e-passthrough"]
+	if okF && okP && full.Rate > 0 {
 		lines = append(lines, fmt.Sprintf("- **Enrichment limits the pipeline**: end to end with all four taggers %.0f articles/s, with enrichment reduced to "+
 			"pass-through %.0f (%.0f times as fast); transport and sink are not where an article's time goes.", full.Rate, pass.Rate, pass.Rate/full.Rate))
 	}
-	if data, err := os.ReadFile(filepath.Join(dir, "enrich-tag.txt")); err == nil {
-		best, share := "", 0.0
-		for _, l := range strings.Split(string(data), "\n") {
-			if m := timingLine.FindStringSubmatch(l); m != nil {
-				if f, _ := strconv.ParseFloat(m[4], 64); f > share {
-					best, share = m[1], f
-				}
-			}
-		}
-		if best != "" {
-			lines = append(lines, fmt.Sprintf("- **Within enrichment, the %s tagger** takes %.0f %% of an article's time (table above); it is the one to make faster.", best, share))
-		}
+	if slowest.name != "" {
+		lines = append(lines, fmt.Sprintf("- **Within enrichment, the %s tagger** takes %.0f %% of an article's time (table above); it is the one to make faster.", slowest.name, slowest.share))
 	}
 	if len(ts) > 0 {
 		m, _, _ := medians(ts)

@@ -153,7 +153,6 @@ type Model struct {
 	table []uint64
 	mask  uint64
 	rows  []weightRow
-	nfeat int
 
 	res resources
 }
@@ -195,7 +194,6 @@ type weightRow struct {
 // scales[r] for the r-th key.
 func (m *Model) buildTable(keys []uint32, weights []int8, scales []float32) {
 	m.prepare()
-	m.nfeat = len(keys)
 	m.rows = make([]weightRow, len(keys))
 	for r := range m.rows {
 		m.rows[r].scale = scales[r]
@@ -557,4 +555,4 @@ func (r *reader) f32() float32 {
 }
 
 // Features is the number of weighted features in the model.
-func (m *Model) Features() int { return m.nfeat }
+func (m *Model) Features() int { return len(m.rows) }

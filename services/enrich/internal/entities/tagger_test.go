@@ -315,13 +315,7 @@ func TestEmbeddedModels(t *testing.T) {
 // TestMarginals checks forward-backward against enumerating every allowed
 // label sequence of a short sentence.
 func TestMarginals(t *testing.T) {
-	m := &Model{}
-	for p := range numLabels + 1 {
-		for l := range numLabels {
-			m.trans[p][l] = float32((p*7+l*3)%11)/5 - 1
-		}
-	}
-	m.prepare()
+	m := transModel(func(p, l int) float32 { return float32((p*7+l*3)%11)/5 - 1 })
 	const n = 3
 	em := make([]float32, n*numLabels)
 	for i := range em {
@@ -331,25 +325,18 @@ func TestMarginals(t *testing.T) {
 	m.marginals(em, n, ex, alpha, beta, post)
 	want := make([]float64, n*numLabels)
 	var z float64
-	for a := range numLabels {
-		for b := range numLabels {
-			for c := range numLabels {
-				seq := [n]int{a, b, c}
-				if !allowed(startRow, a) || !allowed(a, b) || !allowed(b, c) || !allowedEnd(c) {
-					continue
-				}
-				s := float64(m.trans[startRow][a] + m.trans[a][b] + m.trans[b][c])
-				for i, l := range seq {
-					s += float64(em[i*numLabels+l])
-				}
-				p := math.Exp(s)
-				z += p
-				for i, l := range seq {
-					want[i*numLabels+l] += p
-				}
-			}
+	allowedPaths3(func(seq [3]int) {
+		a, b, c := seq[0], seq[1], seq[2]
+		s := float64(m.trans[startRow][a] + m.trans[a][b] + m.trans[b][c])
+		for i, l := range seq {
+			s += float64(em[i*numLabels+l])
 		}
-	}
+		p := math.Exp(s)
+		z += p
+		for i, l := range seq {
+			want[i*numLabels+l] += p
+		}
+	})
 	for i := range want {
 		if d := math.Abs(want[i]/z - post[i]); d > 1e-6 {
 			t.Fatalf("posterior %d = %v, want %v", i, post[i], want[i]/z)
@@ -360,13 +347,7 @@ func TestMarginals(t *testing.T) {
 // TestViterbi checks the best path, decoded over the allowed transitions
 // only, against enumerating every allowed label sequence of short sentences.
 func TestViterbi(t *testing.T) {
-	m := &Model{}
-	for p := range numLabels + 1 {
-		for l := range numLabels {
-			m.trans[p][l] = float32((p*5+l*7)%13)/6 - 1
-		}
-	}
-	m.prepare()
+	m := transModel(func(p, l int) float32 { return float32((p*5+l*7)%13)/6 - 1 })
 	const n = 3
 	for seed := range 20 {
 		em := make([]float32, n*numLabels)
@@ -374,19 +355,13 @@ func TestViterbi(t *testing.T) {
 			em[i] = float32((i*13+seed*29)%23)/5 - 2
 		}
 		best, want := float32(math.Inf(-1)), [n]int{}
-		for a := range numLabels {
-			for b := range numLabels {
-				for c := range numLabels {
-					if !allowed(startRow, a) || !allowed(a, b) || !allowed(b, c) || !allowedEnd(c) {
-						continue
-					}
-					s := m.trans[startRow][a] + em[a] + m.trans[a][b] + em[numLabels+b] + m.trans[b][c] + em[2*numLabels+c]
-					if s > best {
-						best, want = s, [n]int{a, b, c}
-					}
-				}
+		allowedPaths3(func(seq [3]int) {
+			a, b, c := seq[0], seq[1], seq[2]
+			s := m.trans[startRow][a] + em[a] + m.trans[a][b] + em[numLabels+b] + m.trans[b][c] + em[2*numLabels+c]
+			if s > best {
+				best, want = s, seq
 			}
-		}
+		})
 		got := make([]int, n)
 		m.viterbi(em, n, got, make([]int8, n*numLabels))
 		if [n]int(got) != want {
@@ -399,6 +374,33 @@ func TestViterbi(t *testing.T) {
 	}
 	if pairs != 97 {
 		t.Errorf("%d allowed label pairs, want 97 (BILOU over four types)", pairs)
+	}
+}
+
+// transModel is a model with only transition weights, trans(p, l) from
+// label p (or the sentence start) to label l.
+func transModel(trans func(p, l int) float32) *Model {
+	m := &Model{}
+	for p := range numLabels + 1 {
+		for l := range numLabels {
+			m.trans[p][l] = trans(p, l)
+		}
+	}
+	m.prepare()
+	return m
+}
+
+// allowedPaths3 calls fn with every label sequence a three-token sentence
+// may take, in lexical order.
+func allowedPaths3(fn func(seq [3]int)) {
+	for a := range numLabels {
+		for b := range numLabels {
+			for c := range numLabels {
+				if allowed(startRow, a) && allowed(a, b) && allowed(b, c) && allowedEnd(c) {
+					fn([3]int{a, b, c})
+				}
+			}
+		}
 	}
 }
 
