@@ -54,16 +54,19 @@ func (m DefaultMarshaler) Marshal(topic string, msg *message.Message) (kafkago.M
 // Unmarshal implements Unmarshaler. It never fails: any bytes are a payload.
 func (DefaultMarshaler) Unmarshal(km kafkago.Message) (*message.Message, error) {
 	var uuid string
-	md := make(message.Metadata, len(km.Headers))
 	for _, h := range km.Headers {
 		if h.Key == UUIDHeader {
 			uuid = string(h.Value)
-			continue
+			break
 		}
-		md[h.Key] = string(h.Value)
 	}
 	msg := message.NewMessage(uuid, km.Value)
-	msg.Metadata = md
+	md := msg.Metadata
+	for _, h := range km.Headers {
+		if h.Key != UUIDHeader {
+			md[h.Key] = string(h.Value)
+		}
+	}
 	if _, ok := md[KeyMetadata]; !ok && len(km.Key) > 0 {
 		md[KeyMetadata] = string(km.Key)
 	}
@@ -84,12 +87,29 @@ type positionKey struct{}
 // WithPosition returns ctx carrying a message's Kafka position, as the
 // subscriber sets it; tools that build messages outside it use this.
 func WithPosition(ctx context.Context, p Position) context.Context {
-	return context.WithValue(ctx, positionKey{}, p)
+	return &positionCtx{Context: ctx, pos: p}
+}
+
+// positionCtx carries a Position: one allocation, where context.WithValue
+// takes two (the context and the boxed Position).
+type positionCtx struct {
+	context.Context
+	pos Position
+}
+
+func (c *positionCtx) Value(key any) any {
+	if key == (positionKey{}) {
+		return &c.pos
+	}
+	return c.Context.Value(key)
 }
 
 // PositionFromCtx returns the Kafka position of a consumed message from its
 // context.
 func PositionFromCtx(ctx context.Context) (Position, bool) {
-	p, ok := ctx.Value(positionKey{}).(Position)
-	return p, ok
+	p, ok := ctx.Value(positionKey{}).(*Position)
+	if !ok {
+		return Position{}, false
+	}
+	return *p, true
 }

@@ -204,15 +204,17 @@ func (p *Publisher) writeGroup(group []*pending, n int) {
 	perMessage := errors.As(err, &werrs) && len(werrs) == len(all)
 	i := 0
 	for _, q := range group {
+		n := len(q.msgs)
+		var qerr error
 		switch {
 		case err == nil:
-			q.done <- nil
 		case perMessage:
-			q.done <- summarise(q.topic, len(q.msgs), werrs[i:i+len(q.msgs)])
+			qerr = summarise(q.topic, n, werrs[i:i+n])
 		default:
-			q.done <- summarise(q.topic, len(q.msgs), err)
+			qerr = summarise(q.topic, n, err)
 		}
-		i += len(q.msgs)
+		i += n
+		q.done <- qerr // q may be reused from here on
 	}
 }
 
@@ -254,10 +256,18 @@ func (p *Publisher) PublishKafka(topic string, kms ...kafkago.Message) error {
 }
 
 func (p *Publisher) write(topic string, kms []kafkago.Message) error {
-	q := &pending{topic: topic, msgs: kms, done: make(chan error, 1)}
+	q := pendingPool.Get().(*pending)
+	q.topic, q.msgs = topic, kms
 	p.queue <- q
-	return <-q.done
+	err := <-q.done
+	q.topic, q.msgs = "", nil
+	pendingPool.Put(q)
+	return err
 }
+
+// pendingPool recycles pending calls and their channels: two allocations
+// fewer per Publish.
+var pendingPool = sync.Pool{New: func() any { return &pending{done: make(chan error, 1)} }}
 
 // summarise turns kafka-go's per-message errors into one error: how many
 // failed and the first cause, not one line per message.

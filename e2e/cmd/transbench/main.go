@@ -16,6 +16,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -34,10 +36,14 @@ type Result struct {
 	Messages int     `json:"messages"`
 	Seconds  float64 `json:"seconds"`
 	CPU      float64 `json:"cpu_seconds"`
+	Allocs   uint64  `json:"heap_allocs"`
 }
 
 // PerSecond is the throughput.
 func (r Result) PerSecond() float64 { return float64(r.Messages) / r.Seconds }
+
+// AllocsPerMsg is heap allocations per message, client and broker together.
+func (r Result) AllocsPerMsg() float64 { return float64(r.Allocs) / float64(r.Messages) }
 
 // CPUPer1000 is CPU milliseconds per 1,000 messages.
 func (r Result) CPUPer1000() float64 { return r.CPU * 1000 / float64(r.Messages) * 1000 }
@@ -63,6 +69,7 @@ func main() {
 	modes := flag.String("modes", "produce,consume,passthrough", "modes to measure")
 	out := flag.String("json", "", "write every result as JSON to this file")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	memProfile := flag.String("memprofile", "", "write an allocation profile of the whole run to this file")
 	flag.BoolVar(&syncWrites, "sync-writes", false, "the broker fsyncs every produced batch")
 	flag.DurationVar(&benchBatchTimeout, "batch-timeout", benchBatchTimeout, "newsflow publisher linger")
 	flag.IntVar(&benchInFlight, "in-flight", benchInFlight, "newsflow subscriber in-flight messages per partition")
@@ -70,6 +77,9 @@ func main() {
 	flag.IntVar(&benchMaxBytes, "max-bytes", benchMaxBytes, "newsflow subscriber fetch max bytes per partition (0: the adapter's default)")
 	flag.DurationVar(&benchMaxWait, "max-wait", benchMaxWait, "newsflow subscriber fetch max wait")
 	flag.Parse()
+	if *memProfile != "" {
+		runtime.MemProfileRate = 1 // every allocation, for exact counts
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
@@ -102,8 +112,14 @@ func main() {
 				}
 				r.Run = run
 				results = append(results, r)
-				fmt.Printf("run %d %-11s %-16s %8.0f msg/s %6.1f CPU-ms/1000 msgs\n", run, mode, name, r.PerSecond(), r.CPUPer1000())
+				fmt.Printf("run %d %-11s %-16s %8.0f msg/s %6.1f CPU-ms/1000 msgs %6.1f allocs/msg\n", run, mode, name, r.PerSecond(), r.CPUPer1000(), r.AllocsPerMsg())
 			}
+		}
+	}
+	if *memProfile != "" {
+		if f, err := os.Create(*memProfile); err == nil {
+			_ = pprof.Lookup("allocs").WriteTo(f, 0)
+			f.Close()
 		}
 	}
 	fmt.Println()
@@ -164,7 +180,7 @@ func measure(c client, mode string, msgs []msg, partitions int) (Result, error) 
 			return Result{}, fmt.Errorf("filling the topic: %w", err)
 		}
 	}
-	cpu0 := cpuTime()
+	cpu0, allocs0 := cpuTime(), heapAllocs()
 	start := time.Now()
 	switch mode {
 	case "produce":
@@ -177,11 +193,18 @@ func measure(c client, mode string, msgs []msg, partitions int) (Result, error) 
 		err = fmt.Errorf("unknown mode %q", mode)
 	}
 	took := time.Since(start)
-	cpu := cpuTime() - cpu0
+	cpu, allocs := cpuTime()-cpu0, heapAllocs()-allocs0
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Client: c.name(), Mode: mode, Messages: len(msgs), Seconds: took.Seconds(), CPU: cpu.Seconds()}, nil
+	return Result{Client: c.name(), Mode: mode, Messages: len(msgs), Seconds: took.Seconds(), CPU: cpu.Seconds(), Allocs: allocs}, nil
+}
+
+// heapAllocs is how many heap objects this process has allocated.
+func heapAllocs() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:objects"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }
 
 func cpuTime() time.Duration {
