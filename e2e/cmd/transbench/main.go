@@ -25,6 +25,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
 	"github.com/newsflow/newsflow/pkg/broker"
 )
 
@@ -180,6 +183,9 @@ func measure(c client, mode string, msgs []msg, partitions int) (Result, error) 
 			return Result{}, fmt.Errorf("filling the topic: %w", err)
 		}
 	}
+	if os.Getenv("TRANSBENCH_STATS") != "" {
+		defer countRequests(b.Cluster())()
+	}
 	cpu0, allocs0 := cpuTime(), heapAllocs()
 	start := time.Now()
 	switch mode {
@@ -253,4 +259,35 @@ func waitGroupErr(fns ...func() error) error {
 		}
 	}
 	return nil
+}
+
+// countRequests counts the produce and fetch requests the broker serves and
+// the records in them, and returns a function printing the counts
+// (TRANSBENCH_STATS=1): how well each client batches.
+func countRequests(c *kfake.Cluster) func() {
+	var mu sync.Mutex
+	counts := map[string][2]int{}
+	c.Control(func(req kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		var name string
+		switch req.(type) {
+		case *kmsg.ProduceRequest:
+			name = "produce"
+		case *kmsg.FetchRequest:
+			name = "fetch"
+		default:
+			return nil, nil, false
+		}
+		mu.Lock()
+		n := counts[name]
+		n[0]++
+		counts[name] = n
+		mu.Unlock()
+		return nil, nil, false
+	})
+	return func() {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(os.Stderr, "broker: %d produce requests, %d fetch requests\n", counts["produce"][0], counts["fetch"][0])
+	}
 }
