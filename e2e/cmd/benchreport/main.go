@@ -202,7 +202,9 @@ func transportSection(ts []transport) string {
 		"router (one handler call per message); `-batched` variants use the same adapter in a loop that publishes up to\n"+
 		"2,000 gathered messages in one Publish call, four calls at a time. watermill-kafka is measured through the\n"+
 		"router only: its subscriber hands out one message per partition until it is acknowledged, so a batching loop\n"+
-		"gathers at most one message per partition per tick (about 1,600 msg/s here).\n\n", msgs, runs)
+		"gathers at most one message per partition per tick (about 1,600 msg/s here). `router-alone` is the watermill router\n"+
+		"with the same handler between a subscriber that hands out messages from memory and a publisher that drops them:\n"+
+		"what any watermill adapter costs before its transport does anything.\n\n", msgs, runs)
 	b.WriteString(transportTable(ts))
 	return b.String()
 }
@@ -361,6 +363,10 @@ func nextSection(runs map[string]pipe, slowest slowestTagger, ts []transport) st
 				"when a loop publishes gathered batches: the router's goroutine, context and synchronous Publish per message are the "+
 				"difference. kgo needs %.1f, client and broker together; what remains is kafka-go's reader (a goroutine and a channel send per "+
 				"message, a fresh allocation per value) and its writer (one produce request per partition batch).", r.cpu, bt.cpu, k.cpu))
+		}
+		if a, ok := m[[2]string{"passthrough", "router-alone"}]; ok && okK && okR {
+			lines = append(lines, fmt.Sprintf("- **The watermill router alone** costs %.1f CPU-ms per 1,000 messages (%.0f %% of kgo's whole pass-through, "+
+				"%.0f %% of ours): a router pass-through cannot come near kgo however lean the transport under it.", a.cpu, 100*a.cpu/k.cpu, 100*a.cpu/r.cpu))
 		}
 	}
 	if len(lines) == 0 {

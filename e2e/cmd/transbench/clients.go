@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -426,3 +427,53 @@ var (
 
 // benchBatchTimeout is the newsflow publisher's linger (-batch-timeout).
 var benchBatchTimeout = 2 * time.Millisecond
+
+// routerFloor is the watermill router alone: messages from memory, through
+// the same pass-through handler, to a publisher that drops them. What it
+// costs per message, any watermill adapter pays on top of its transport.
+type routerFloor struct{}
+
+func (routerFloor) name() string { return "router-alone" }
+
+func (routerFloor) produce(context.Context, []string, string, []msg) error { return errNotMeasured }
+
+func (routerFloor) consume(context.Context, []string, string, string, int) error {
+	return errNotMeasured
+}
+
+// errNotMeasured: the client has nothing to measure in this mode.
+var errNotMeasured = errors.New("not measured in this mode")
+
+func (routerFloor) passThrough(ctx context.Context, _ []string, in, out, _ string, n int) error {
+	return routerPassThrough(ctx, &memorySub{n: n}, discardPub{}, in, out, n)
+}
+
+// memorySub hands out n messages of 2 KiB from memory and ignores acks.
+type memorySub struct{ n int }
+
+func (s *memorySub) Subscribe(ctx context.Context, _ string) (<-chan *message.Message, error) {
+	ch := make(chan *message.Message)
+	payload := make([]byte, 2048)
+	go func() {
+		// The router stops reading when the channel closes.
+		defer close(ch)
+		defer func() { <-ctx.Done() }()
+		for range s.n {
+			m := message.NewMessage(watermill.NewUUID(), payload)
+			m.Metadata.Set(kafka.KeyMetadata, "0123456789abcdef0123456789abcdef")
+			select {
+			case ch <- m:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return ch, nil
+}
+
+func (s *memorySub) Close() error { return nil }
+
+type discardPub struct{}
+
+func (discardPub) Publish(string, ...*message.Message) error { return nil }
+func (discardPub) Close() error                              { return nil }
