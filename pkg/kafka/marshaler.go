@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -37,10 +38,20 @@ type DefaultMarshaler struct {
 
 // Marshal implements Marshaler.
 func (m DefaultMarshaler) Marshal(topic string, msg *message.Message) (kafkago.Message, error) {
+	// Every header value is a slice of one buffer: two allocations a
+	// message however much metadata it carries.
+	size := len(msg.UUID)
+	for _, v := range msg.Metadata {
+		size += len(v)
+	}
+	buf := make([]byte, 0, size)
 	headers := make([]kafkago.Header, 0, len(msg.Metadata)+1)
-	headers = append(headers, kafkago.Header{Key: UUIDHeader, Value: []byte(msg.UUID)})
+	buf = append(buf, msg.UUID...)
+	headers = append(headers, kafkago.Header{Key: UUIDHeader, Value: buf[:len(buf):len(buf)]})
 	for k, v := range msg.Metadata {
-		headers = append(headers, kafkago.Header{Key: k, Value: []byte(v)})
+		start := len(buf)
+		buf = append(buf, v...)
+		headers = append(headers, kafkago.Header{Key: k, Value: buf[start:len(buf):len(buf)]})
 	}
 	var key []byte
 	if m.KeyFunc != nil {
@@ -53,18 +64,34 @@ func (m DefaultMarshaler) Marshal(topic string, msg *message.Message) (kafkago.M
 
 // Unmarshal implements Unmarshaler. It never fails: any bytes are a payload.
 func (DefaultMarshaler) Unmarshal(km kafkago.Message) (*message.Message, error) {
+	// The header values become substrings of one string: one allocation
+	// however many there are.
+	size := 0
+	for _, h := range km.Headers {
+		size += len(h.Value)
+	}
+	var all strings.Builder
+	all.Grow(size)
+	for _, h := range km.Headers {
+		all.Write(h.Value)
+	}
+	values := all.String()
 	var uuid string
 	for _, h := range km.Headers {
 		if h.Key == UUIDHeader {
-			uuid = string(h.Value)
+			uuid = values[:len(h.Value)]
 			break
 		}
+		values = values[len(h.Value):]
 	}
 	msg := message.NewMessage(uuid, km.Value)
 	md := msg.Metadata
+	values = all.String()
 	for _, h := range km.Headers {
+		v := values[:len(h.Value)]
+		values = values[len(h.Value):]
 		if h.Key != UUIDHeader {
-			md[h.Key] = string(h.Value)
+			md[h.Key] = v
 		}
 	}
 	if _, ok := md[KeyMetadata]; !ok && len(km.Key) > 0 {

@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"maps"
 	"testing"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -63,6 +64,39 @@ func FuzzUnmarshal(f *testing.F) {
 		}
 		if string(msg.Payload) != string(value) {
 			t.Fatal("payload changed")
+		}
+	})
+}
+
+// FuzzRoundTrip marshals a message with several metadata entries and reads
+// it back: UUID, metadata and payload survive unchanged.
+func FuzzRoundTrip(f *testing.F) {
+	f.Add("uuid", "a", "1", "b", "", []byte("payload"))
+	f.Add("", "", "", KeyMetadata, "id", []byte(nil))
+	f.Fuzz(func(t *testing.T, uuid, k1, v1, k2, v2 string, payload []byte) {
+		if k1 == UUIDHeader || k2 == UUIDHeader {
+			t.Skip("the UUID header's name is reserved")
+		}
+		msg := message.NewMessage(uuid, payload)
+		msg.Metadata.Set(k1, v1)
+		msg.Metadata.Set(k2, v2)
+		km, err := DefaultMarshaler{}.Marshal("t", msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := DefaultMarshaler{}.Unmarshal(km)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.UUID != uuid || string(got.Payload) != string(payload) {
+			t.Fatalf("got uuid %q payload %q, want %q %q", got.UUID, got.Payload, uuid, payload)
+		}
+		want := map[string]string{k1: v1, k2: v2}
+		if id := msg.Metadata.Get(KeyMetadata); id != "" {
+			want[KeyMetadata] = id
+		}
+		if !maps.Equal(map[string]string(got.Metadata), want) {
+			t.Fatalf("metadata %v, want %v", got.Metadata, want)
 		}
 	})
 }
