@@ -26,6 +26,7 @@ type transport struct {
 	Messages int     `json:"messages"`
 	Seconds  float64 `json:"seconds"`
 	CPU      float64 `json:"cpu_seconds"`
+	Allocs   uint64  `json:"heap_allocs"`
 }
 
 type pipe struct {
@@ -163,15 +164,16 @@ func median(xs []float64) float64 {
 	return s[len(s)/2]
 }
 
-type agg struct{ rate, cpu float64 }
+type agg struct{ rate, cpu, allocs float64 }
 
 func medians(ts []transport) (map[[2]string]agg, []string, []string) {
-	rates, cpus := map[[2]string][]float64{}, map[[2]string][]float64{}
+	rates, cpus, allocs := map[[2]string][]float64{}, map[[2]string][]float64{}, map[[2]string][]float64{}
 	var modes, clients []string
 	for _, t := range ts {
 		k := [2]string{t.Mode, t.Client}
 		rates[k] = append(rates[k], float64(t.Messages)/t.Seconds)
 		cpus[k] = append(cpus[k], t.CPU*1e6/float64(t.Messages))
+		allocs[k] = append(allocs[k], float64(t.Allocs)/float64(t.Messages))
 		if !slices.Contains(modes, t.Mode) {
 			modes = append(modes, t.Mode)
 		}
@@ -181,7 +183,7 @@ func medians(ts []transport) (map[[2]string]agg, []string, []string) {
 	}
 	out := map[[2]string]agg{}
 	for k := range rates {
-		out[k] = agg{median(rates[k]), median(cpus[k])}
+		out[k] = agg{median(rates[k]), median(cpus[k]), median(allocs[k])}
 	}
 	return out, modes, clients
 }
@@ -198,7 +200,7 @@ func transportSection(ts []transport) string {
 	fmt.Fprintf(&b, "## Transport\n\n%d messages of 2 KiB (distinct random values, no compression for any client) on 8 partitions per run,\n"+
 		"a fresh broker per run, medians of %d runs. The broker writes to its page cache and fsyncs on segment roll\n"+
 		"(kfake's default, like Kafka's). CPU is the process's user+system time per 1,000 messages, client and broker\n"+
-		"together (both run in the benchmark process). `newsflow` is our watermill adapter used through the watermill\n"+
+		"together (both run in the benchmark process), as are the heap allocations per message. `newsflow` is our watermill adapter used through the watermill\n"+
 		"router (one handler call per message); `-batched` variants use the same adapter in a loop that publishes up to\n"+
 		"2,000 gathered messages in one Publish call, four calls at a time. watermill-kafka is measured through the\n"+
 		"router only: its subscriber hands out one message per partition until it is acknowledged, so a batching loop\n"+
@@ -214,7 +216,7 @@ func transportSection(ts []transport) string {
 func transportTable(ts []transport) string {
 	m, modes, clients := medians(ts)
 	var b strings.Builder
-	b.WriteString("| mode | client | msg/s | CPU-ms / 1,000 msgs | vs kgo | vs watermill-kafka |\n|---|---|---|---|---|---|\n")
+	b.WriteString("| mode | client | msg/s | CPU-ms / 1,000 msgs | heap allocations / msg | vs kgo | vs watermill-kafka |\n|---|---|---|---|---|---|---|\n")
 	for _, mode := range modes {
 		for _, c := range clients {
 			a, ok := m[[2]string{mode, c}]
@@ -228,7 +230,7 @@ func transportTable(ts []transport) string {
 			if w, ok := m[[2]string{mode, "watermill-kafka"}]; ok && c != "kgo" {
 				vw = fmt.Sprintf("%.2f", a.rate/w.rate)
 			}
-			fmt.Fprintf(&b, "| %s | %s | %.0f | %.1f | %s | %s |\n", mode, c, a.rate, a.cpu, vk, vw)
+			fmt.Fprintf(&b, "| %s | %s | %.0f | %.1f | %.1f | %s | %s |\n", mode, c, a.rate, a.cpu, a.allocs, vk, vw)
 		}
 	}
 	return b.String()
@@ -366,7 +368,9 @@ func nextSection(runs map[string]pipe, slowest slowestTagger, ts []transport) st
 		}
 		if a, ok := m[[2]string{"passthrough", "router-alone"}]; ok && okK && okR {
 			lines = append(lines, fmt.Sprintf("- **The watermill router alone** costs %.1f CPU-ms per 1,000 messages (%.0f %% of kgo's whole pass-through, "+
-				"%.0f %% of ours): a router pass-through cannot come near kgo however lean the transport under it.", a.cpu, 100*a.cpu/k.cpu, 100*a.cpu/r.cpu))
+				"%.0f %% of ours) and %.0f heap allocations per message: with a transport exactly as cheap as kgo, client and broker together, a "+
+				"router pass-through would still need %.1f CPU-ms, %.2f of kgo's rate when the CPU is the limit.",
+				a.cpu, 100*a.cpu/k.cpu, 100*a.cpu/r.cpu, a.allocs, k.cpu+a.cpu, k.cpu/(k.cpu+a.cpu)))
 		}
 	}
 	if len(lines) == 0 {
