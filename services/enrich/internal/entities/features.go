@@ -82,6 +82,20 @@ const (
 	tTrigramL
 	tTrigramR
 	tQuoted
+	// Second stage (stacked) templates: the first stage's labels of the
+	// token and its neighbours, and what the first stage said about the
+	// other occurrences of the word in the article.
+	tS1Label
+	tS1LabelM1
+	tS1LabelP1
+	tS1Labels3
+	tS1TypeM2
+	tS1TypeP2
+	tS1Word
+	tHist
+	tHistNone
+	tHistBest
+	tHistLabel
 )
 
 // Gazetteer classes of a word (bits of the model's gazetteer table).
@@ -159,6 +173,35 @@ type featurizer struct {
 	buf    []byte
 	infos  []wordInfo
 	quoted []bool
+	// Second stage: the first stage's labels of the sentence being
+	// featurised (nil in the first stage) and, per word, how the first
+	// stage labelled its occurrences in the article.
+	s1   []int
+	hist map[uint64]histCounts
+}
+
+// histCounts counts a word's occurrences in an article by the first stage's
+// label (O, B-PER, I-PER, ...).
+type histCounts [numLabels]uint16
+
+// labelClass is the history class of a label: 0 for O, 1+type otherwise.
+func labelClass(l int) int {
+	if l == 0 {
+		return 0
+	}
+	return 1 + labelType(l)
+}
+
+// addHistory counts the first stage's labels of one sentence.
+func addHistory(hist map[uint64]histCounts, buf []byte, words []string, labels []int) []byte {
+	for i, w := range words {
+		var k uint64
+		k, buf = lowerKey(buf, w)
+		c := hist[k]
+		c[labels[i]]++
+		hist[k] = c
+	}
+	return buf
 }
 
 func newFeaturizer(res *resources) *featurizer {
@@ -488,6 +531,9 @@ func (fz *featurizer) extract(words []string, feats []uint64, ends []int32) ([]u
 		if n1.gaz != 0 {
 			feats = append(feats, mix(tGazP1, uint64(n1.gaz)))
 		}
+		if fz.s1 != nil {
+			feats = fz.stage2(feats, i, w)
+		}
 		ends = append(ends, int32(len(feats)))
 	}
 	return feats, ends
@@ -531,4 +577,80 @@ func isQuoteToken(w string) bool {
 		return true
 	}
 	return false
+}
+
+// stage2 appends the second stage's features of token i.
+func (fz *featurizer) stage2(feats []uint64, i int, w *wordInfo) []uint64 {
+	s1 := fz.s1
+	n := len(s1)
+	lab := func(j int) uint64 {
+		if j < 0 || j >= n {
+			return uint64(numLabels + 1)
+		}
+		return uint64(s1[j])
+	}
+	typ := func(j int) uint64 {
+		if j < 0 || j >= n {
+			return uint64(numTypes + 1)
+		}
+		return uint64(labelClass(s1[j]))
+	}
+	l, lm, lp := lab(i), lab(i-1), lab(i+1)
+	feats = append(feats,
+		mix(tS1Label, l),
+		mix(tS1LabelM1, lm),
+		mix(tS1LabelP1, lp),
+		mix(tS1Labels3, lm|l<<8|lp<<16),
+		mix(tS1TypeM2, typ(i-2)),
+		mix(tS1TypeP2, typ(i+2)),
+		mix(tS1Word, mix(w.lower, l)),
+	)
+	if fz.hist == nil || w.flags&fPunct != 0 {
+		return feats
+	}
+	cl, ok := fz.hist[w.lower]
+	if !ok {
+		return feats
+	}
+	// The other occurrences: the token's own first-stage label left out.
+	if cl[s1[i]] > 0 {
+		cl[s1[i]]--
+	}
+	var c [numTypes + 1]int
+	for l, x := range cl {
+		c[labelClass(l)] += int(x)
+	}
+	caps := uint64(w.flags&(fInitCap|fAllCaps)) << 8
+	for l := 1; l < numLabels; l++ {
+		if cl[l] > 0 {
+			feats = append(feats, mix(tHistLabel, uint64(l)|caps))
+		}
+	}
+	total := 0
+	for _, x := range c {
+		total += int(x)
+	}
+	if total == 0 {
+		return feats
+	}
+	ents, best := 0, 0
+	for t := 1; t <= numTypes; t++ {
+		ents += int(c[t])
+		if c[t] > 0 && (best == 0 || c[t] > c[best]) {
+			best = t
+		}
+		if c[t] > 0 {
+			maj := uint64(0)
+			if int(c[t])*2 > total {
+				maj = 1
+			}
+			feats = append(feats, mix(tHist, uint64(t)|maj<<4|caps))
+		}
+	}
+	if ents == 0 {
+		feats = append(feats, mix(tHistNone, caps|min(uint64(total), 3)))
+	} else {
+		feats = append(feats, mix(tHistBest, uint64(best)|caps|uint64(labelClass(s1[i]))<<4))
+	}
+	return feats
 }

@@ -155,9 +155,29 @@ type Model struct {
 	rows  []weightRow
 
 	res resources
+
+	// stage2, when set, relabels the sentences given this model's labels
+	// (its features add the first stage's labels of the token, its
+	// neighbours and the word's other occurrences in the article).
+	stage2 *Model
 }
 
-const magic = "NFNER\x03"
+// magic starts a one-stage model file; magic2 one with a second stage.
+const (
+	magic  = "NFNER\x03"
+	magic2 = "NFNER\x04"
+)
+
+// rowKeys returns each row's feature key (the inverse of the table).
+func (m *Model) rowKeys() []uint32 {
+	keys := make([]uint32, len(m.rows))
+	for _, e := range m.table {
+		if e != 0 {
+			keys[uint32(e)] = uint32(e >> 32)
+		}
+	}
+	return keys
+}
 
 // featureKey is the 32 bits of a feature hash stored in the model.
 func featureKey(h uint64) uint32 {
@@ -361,7 +381,11 @@ func (m *Model) Marshal(w io.Writer, keys []uint32) error {
 	var tmp [binary.MaxVarintLen64]byte
 	uv := func(x uint64) { bw.Write(tmp[:binary.PutUvarint(tmp[:], x)]) }
 	f32 := func(f float32) { binary.Write(bw, binary.LittleEndian, f) }
-	bw.WriteString(magic)
+	if m.stage2 != nil {
+		bw.WriteString(magic2)
+	} else {
+		bw.WriteString(magic)
+	}
 	uv(uint64(len(m.Lang)))
 	bw.WriteString(m.Lang)
 	for p := range numLabels + 1 {
@@ -372,7 +396,25 @@ func (m *Model) Marshal(w io.Writer, keys []uint32) error {
 	writeTable(bw, uv, m.res.caseTable, func(v uint8) uint64 { return uint64(v) })
 	writeTable16(bw, uv, m.res.clusters)
 	writeTable(bw, uv, m.res.gazetteer, func(v uint8) uint64 { return uint64(v) })
-	// Features sorted by key, delta-coded; weights in the same order.
+	m.writeFeatures(bw, uv, f32, keys)
+	// The second stage, if any: its transitions and its features.
+	if m.stage2 != nil {
+		for p := range numLabels + 1 {
+			for l := range numLabels {
+				f32(m.stage2.trans[p][l])
+			}
+		}
+		m.stage2.writeFeatures(bw, uv, f32, m.stage2.rowKeys())
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	return zw.Close()
+}
+
+// writeFeatures writes the features sorted by key, delta-coded, then their
+// weights and scales in the same order.
+func (m *Model) writeFeatures(bw *bufio.Writer, uv func(uint64), f32 func(float32), keys []uint32) {
 	order := make([]int, len(keys))
 	for i := range order {
 		order[i] = i
@@ -392,10 +434,6 @@ func (m *Model) Marshal(w io.Writer, keys []uint32) error {
 	for _, i := range order {
 		f32(m.rows[i].scale)
 	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	return zw.Close()
 }
 
 func writeTable(bw *bufio.Writer, uv func(uint64), t map[uint64]uint8, val func(uint8) uint64) {
@@ -442,7 +480,13 @@ func LoadModel(data []byte) (*Model, error) {
 		return nil, fmt.Errorf("%w: %w", ErrBadModel, err)
 	}
 	r := &reader{b: raw}
-	if string(r.bytes(len(magic))) != magic {
+	stages := 0
+	switch string(r.bytes(len(magic))) {
+	case magic:
+		stages = 1
+	case magic2:
+		stages = 2
+	default:
 		return nil, fmt.Errorf("%w: wrong magic", ErrBadModel)
 	}
 	m := &Model{}
@@ -466,12 +510,35 @@ func LoadModel(data []byte) (*Model, error) {
 		}
 	}
 	m.res.gazetteer = readTable8(r)
-	n = int(r.uvarint())
+	if err := m.readFeatures(r); err != nil {
+		return nil, err
+	}
+	if stages == 2 {
+		m2 := &Model{Lang: m.Lang, res: m.res}
+		for p := range numLabels + 1 {
+			for l := range numLabels {
+				m2.trans[p][l] = r.f32()
+			}
+		}
+		if err := m2.readFeatures(r); err != nil {
+			return nil, err
+		}
+		m.stage2 = m2
+	}
+	if r.err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadModel, r.err)
+	}
+	return m, nil
+}
+
+// readFeatures reads what writeFeatures wrote and builds the table.
+func (m *Model) readFeatures(r *reader) error {
+	n := int(r.uvarint())
 	if r.err == nil && n > len(r.b) {
 		r.err = io.ErrUnexpectedEOF
 	}
 	if r.err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadModel, r.err)
+		return fmt.Errorf("%w: %w", ErrBadModel, r.err)
 	}
 	keys := make([]uint32, n)
 	var k uint32
@@ -481,7 +548,7 @@ func LoadModel(data []byte) (*Model, error) {
 	}
 	w := r.bytes(n * numLabels)
 	if r.err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadModel, r.err)
+		return fmt.Errorf("%w: %w", ErrBadModel, r.err)
 	}
 	weights := make([]int8, len(w))
 	for i, b := range w {
@@ -492,10 +559,10 @@ func LoadModel(data []byte) (*Model, error) {
 		scales[i] = r.f32()
 	}
 	if r.err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadModel, r.err)
+		return fmt.Errorf("%w: %w", ErrBadModel, r.err)
 	}
 	m.buildTable(keys, weights, scales)
-	return m, nil
+	return nil
 }
 
 func readTable8(r *reader) map[uint64]uint8 {
@@ -554,5 +621,10 @@ func (r *reader) f32() float32 {
 	return math.Float32frombits(binary.LittleEndian.Uint32(b))
 }
 
-// Features is the number of weighted features in the model.
-func (m *Model) Features() int { return len(m.rows) }
+// Features is the number of weighted features in the model (both stages).
+func (m *Model) Features() int {
+	if m.stage2 != nil {
+		return len(m.rows) + len(m.stage2.rows)
+	}
+	return len(m.rows)
+}

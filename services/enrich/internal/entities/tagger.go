@@ -161,7 +161,7 @@ func (t *Tagger) Tag(a *article.Raw, e *article.Enrichment) error {
 	ents := []article.Entity{}
 	if m != nil {
 		st := t.pool.Get().(*state)
-		st.article(lang, a.Title, a.Body)
+		st.article(m, lang, a.Title, a.Body)
 		ents = st.tagField(m, lang, "title", a.Title, factor, ents)
 		ents = st.tagField(m, lang, "body", a.Body, factor, ents)
 		t.pool.Put(st)
@@ -186,7 +186,7 @@ func (t *Tagger) TagText(text, lang string) ([]Mention, error) {
 	}
 	st := t.pool.Get().(*state)
 	defer t.pool.Put(st)
-	st.article(lang, text)
+	st.article(m, lang, text)
 	var out []Mention
 	for _, e := range st.tagField(m, lang, "", text, factor, nil) {
 		out = append(out, Mention{Start: e.Start, End: e.End, Type: e.Type, Confidence: e.Confidence})
@@ -211,27 +211,113 @@ type state struct {
 	alpha  []float64
 	beta   []float64
 	post   []float64
+	s1     []int
+	hist   map[uint64]histCounts
+	// s1all holds the first stage's labels of the article's sentences in
+	// order (two-stage models), s1at the next one tagField reads.
+	s1all []int
+	s1at  int
 }
 
 // article records how the words of the texts are written across them, for
-// the document-level features.
-func (st *state) article(lang string, texts ...string) {
+// the document-level features, and, for a two-stage model, how its first
+// stage labels each word across them.
+func (st *state) article(m *Model, lang string, texts ...string) {
 	if st.doc == nil {
 		st.doc = map[uint64]uint8{}
 	}
 	clear(st.doc)
-	for _, text := range texts {
-		st.toks = appendTokens(st.toks[:0], text, lang)
-		st.starts = appendSentences(st.starts[:0], text, st.toks)
-		for s := 0; s+1 < len(st.starts); s++ {
-			st.words = st.words[:0]
-			for _, tk := range st.toks[st.starts[s]:st.starts[s+1]] {
-				st.words = append(st.words, text[tk.Start:tk.End])
+	st.fz.hist = nil
+	st.s1all, st.s1at = st.s1all[:0], 0
+	for pass := range 2 {
+		if pass == 1 {
+			if m.stage2 == nil {
+				break
 			}
-			st.kbuf = docCase(st.doc, st.kbuf, st.words)
+			if st.hist == nil {
+				st.hist = map[uint64]histCounts{}
+			}
+			clear(st.hist)
 		}
+		for _, text := range texts {
+			st.toks = appendTokens(st.toks[:0], text, lang)
+			st.starts = appendSentences(st.starts[:0], text, st.toks)
+			for s := 0; s+1 < len(st.starts); s++ {
+				st.words = st.words[:0]
+				for _, tk := range st.toks[st.starts[s]:st.starts[s+1]] {
+					st.words = append(st.words, text[tk.Start:tk.End])
+				}
+				if len(st.words) == 0 {
+					continue
+				}
+				if pass == 0 {
+					st.kbuf = docCase(st.doc, st.kbuf, st.words)
+				} else {
+					st.fz.s1 = nil
+					labels, _ := st.decode(m, st.words, false)
+					st.kbuf = addHistory(st.hist, st.kbuf, st.words, labels)
+					st.s1all = append(st.s1all, labels...)
+				}
+			}
+		}
+		st.fz.doc = st.doc
+	}
+	if m.stage2 != nil {
+		st.fz.hist = st.hist
+	}
+}
+
+// labelDoc labels the sentences of one document with both stages (the
+// gold-token evaluation and the training folds).
+func (st *state) labelDoc(m *Model, sents [][]string) [][]int {
+	if st.doc == nil {
+		st.doc = map[uint64]uint8{}
+	}
+	clear(st.doc)
+	for _, s := range sents {
+		st.kbuf = docCase(st.doc, st.kbuf, s)
 	}
 	st.fz.doc = st.doc
+	st.fz.hist = nil
+	if m.stage2 != nil {
+		if st.hist == nil {
+			st.hist = map[uint64]histCounts{}
+		}
+		clear(st.hist)
+		for _, s := range sents {
+			if len(s) == 0 {
+				continue
+			}
+			st.fz.s1 = nil
+			labels, _ := st.decode(m, s, false)
+			st.kbuf = addHistory(st.hist, st.kbuf, s, labels)
+		}
+		st.fz.hist = st.hist
+	}
+	out := make([][]int, len(sents))
+	for i, s := range sents {
+		if len(s) == 0 {
+			continue
+		}
+		labels, _ := st.decodeStacked(m, s, false)
+		out[i] = slices.Clone(labels)
+	}
+	return out
+}
+
+// decodeStacked labels one sentence with the first stage and, for a
+// two-stage model, relabels it with the second.
+func (st *state) decodeStacked(m *Model, words []string, marginals bool) ([]int, []float64) {
+	st.fz.s1 = nil
+	if m.stage2 == nil {
+		return st.decode(m, words, marginals)
+	}
+	labels, _ := st.decode(m, words, false)
+	st.s1 = append(st.s1[:0], labels...)
+	st.fz.s1 = st.s1
+	labels, conf := st.decode(m.stage2, words, marginals)
+	st.fz.s1 = nil
+	return labels, conf
 }
 
 // TagDocument labels the pre-tokenised sentences of one document (gold
@@ -248,20 +334,8 @@ func (t *Tagger) TagDocument(sents [][]string, lang string) ([][]string, error) 
 	}
 	st := t.pool.Get().(*state)
 	defer t.pool.Put(st)
-	if st.doc == nil {
-		st.doc = map[uint64]uint8{}
-	}
-	clear(st.doc)
-	for _, s := range sents {
-		st.kbuf = docCase(st.doc, st.kbuf, s)
-	}
-	st.fz.doc = st.doc
-	for i, s := range sents {
-		out[i] = make([]string, len(s))
-		if len(s) == 0 {
-			continue
-		}
-		labels, _ := st.decode(m, s, false)
+	for i, labels := range st.labelDoc(m, sents) {
+		out[i] = make([]string, len(sents[i]))
 		for j, l := range labels {
 			out[i][j] = iob2Name(l)
 		}
@@ -284,7 +358,17 @@ func (st *state) tagField(m *Model, lang, field, text string, factor float64, ou
 		for _, tk := range toks {
 			st.words = append(st.words, text[tk.Start:tk.End])
 		}
-		labels, conf := st.decode(m, st.words, true)
+		var labels []int
+		var conf []float64
+		if m.stage2 != nil && st.s1at+len(st.words) <= len(st.s1all) {
+			// The first stage labelled this sentence in article.
+			st.fz.s1 = st.s1all[st.s1at : st.s1at+len(st.words)]
+			st.s1at += len(st.words)
+			labels, conf = st.decode(m.stage2, st.words, true)
+			st.fz.s1 = nil
+		} else {
+			labels, conf = st.decodeStacked(m, st.words, true)
+		}
 		for _, sp := range Spans(labels) {
 			start, end := toks[sp.Start].Start, toks[sp.End-1].End
 			if !nameLike(text[start:end]) {
@@ -344,7 +428,8 @@ func (t *Tagger) TagWords(words []string, lang string) ([]string, error) {
 	st := t.pool.Get().(*state)
 	defer t.pool.Put(st)
 	st.fz.doc = nil
-	labels, _ := st.decode(m, words, false)
+	st.fz.hist = nil
+	labels, _ := st.decodeStacked(m, words, false)
 	out := make([]string, len(labels))
 	for i, l := range labels {
 		out[i] = iob2Name(l)

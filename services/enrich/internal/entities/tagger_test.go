@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/newsflow/newsflow/pkg/article"
 )
@@ -447,5 +448,69 @@ func TestTrainAlgorithms(t *testing.T) {
 	}
 	if _, _, err := Train(TrainConfig{Algorithm: "svm"}, sents); err == nil {
 		t.Error("unknown algorithm accepted")
+	}
+}
+
+// TestStackedModel trains a two-stage model, writes and reads it back, and
+// checks that both copies label alike and that tagging an article (first
+// stage labels computed once for the article) agrees with labelling its
+// tokens document-wise.
+func TestStackedModel(t *testing.T) {
+	names := []string{"Jansen", "Pietersen", "Bakker", "Visser", "Smit"}
+	places := []string{"Utrecht", "Delft", "Leiden", "Gouda", "Breda"}
+	var sents []Sentence
+	for i := range 60 {
+		words := []string{"Gisteren", "sprak", names[i%5], "in", places[(i/5)%5], "."}
+		tags := []string{"O", "O", "B-PER", "O", "B-LOC", "O"}
+		sents = append(sents, Sentence{Words: words, Labels: FromIOB2(tags), Doc: i / 2})
+		words = []string{names[i%5], "lachte", "."}
+		tags = []string{"B-PER", "O", "O"}
+		sents = append(sents, Sentence{Words: words, Labels: FromIOB2(tags), Doc: i / 2})
+	}
+	m, keys, err := Train(TrainConfig{Lang: "nl", Epochs: 5, Seed: 1, Stack: 3}, sents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.stage2 == nil {
+		t.Fatal("no second stage")
+	}
+	var buf bytes.Buffer
+	if err := m.Marshal(&buf, keys); err != nil {
+		t.Fatal(err)
+	}
+	m2, err := LoadModel(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m2.stage2 == nil || m2.Features() != m.Features() {
+		t.Fatalf("loaded %d features (second stage %v), want %d", m2.Features(), m2.stage2 != nil, m.Features())
+	}
+	doc := [][]string{{"Gisteren", "sprak", "Visser", "in", "Leiden", "."}, {"Visser", "lachte", "."}}
+	var st state
+	a := st.labelDoc(m, doc)
+	b := st.labelDoc(m2, doc)
+	if !slices.EqualFunc(a, b, slices.Equal) {
+		t.Errorf("labels before %v and after %v the round trip differ", a, b)
+	}
+	tg, err := New(Config{Models: fstest.MapFS{"nl.ner.gz": {Data: buf.Bytes()}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := tg.TagText("Gisteren sprak Visser in Leiden.\nVisser lachte.", "nl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spans []string
+	for _, g := range got {
+		spans = append(spans, g.Type)
+	}
+	var want []string
+	for _, labels := range a {
+		for _, sp := range Spans(labels) {
+			want = append(want, Types[sp.Type])
+		}
+	}
+	if !slices.Equal(spans, want) || len(want) != 3 {
+		t.Errorf("TagText types %v, labelDoc types %v", spans, want)
 	}
 }

@@ -42,6 +42,10 @@ type TrainConfig struct {
 	L2        float64 // CRF: L2 penalty per sentence
 	Clip      float64 // clip weights at this quantile of their magnitudes (0: none)
 	Rate      float64 // CRF: initial learning rate
+	// Stack, when 2 or more, adds a second stage that reads the first
+	// stage's labels, trained on first-stage labels jack-knifed over this
+	// many folds of the documents.
+	Stack int
 }
 
 // Train trains an averaged structured perceptron over IOB2 labels and
@@ -66,6 +70,71 @@ func Train(cfg TrainConfig, sents []Sentence) (*Model, []uint32, error) {
 		}
 	}
 	res := resources{caseTable: BuildCaseTable(caseText), clusters: cfg.Clusters, gazetteer: cfg.Gazetteer}
+	if cfg.Stack < 2 {
+		m, keys, err := trainStage(cfg, sents, res, nil, logf)
+		if err == nil {
+			logf("trained in %s", time.Since(start).Round(time.Millisecond))
+		}
+		return m, keys, err
+	}
+	// Stacking: the second stage learns from first-stage labels of text the
+	// first stage did not train on (jack-knifed over documents), so it
+	// learns how far to trust them on unseen text.
+	s1 := make([][]int, len(sents))
+	for k := range cfg.Stack {
+		var train, held []int
+		for i, s := range sents {
+			if s.Doc%cfg.Stack == k {
+				held = append(held, i)
+			} else {
+				train = append(train, i)
+			}
+		}
+		sub := make([]Sentence, len(train))
+		for j, i := range train {
+			sub[j] = sents[i]
+		}
+		mk, _, err := trainStage(cfg, sub, res, nil, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		st := &state{}
+		for a := 0; a < len(held); {
+			b := a + 1
+			for b < len(held) && sents[held[b]].Doc == sents[held[a]].Doc {
+				b++
+			}
+			words := make([][]string, b-a)
+			for j := a; j < b; j++ {
+				words[j-a] = sents[held[j]].Words
+			}
+			for j, l := range st.labelDoc(mk, words) {
+				s1[held[a+j]] = slices.Clone(l)
+			}
+			a = b
+		}
+		logf("fold %d of %d: %d sentences held out", k+1, cfg.Stack, len(held))
+	}
+	m1, keys1, err := trainStage(cfg, sents, res, nil, logf)
+	if err != nil {
+		return nil, nil, err
+	}
+	m2, _, err := trainStage(cfg, sents, res, s1, logf)
+	if err != nil {
+		return nil, nil, err
+	}
+	m1.stage2 = m2
+	logf("trained both stages in %s", time.Since(start).Round(time.Millisecond))
+	return m1, keys1, nil
+}
+
+// trainStage trains one stage: the first (s1 nil) or the second over the
+// first stage's labels s1 of each sentence.
+func trainStage(cfg TrainConfig, sents []Sentence, res resources, s1 [][]int, logf func(string, ...any)) (*Model, []uint32, error) {
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	start := time.Now()
 	fz := newFeaturizer(&res)
 
 	// Featurise once; keep per-token 32-bit keys.
@@ -81,9 +150,18 @@ func Train(cfg TrainConfig, sents []Sentence) (*Model, []uint32, error) {
 	for i, s := range sents {
 		if i == 0 || s.Doc != sents[i-1].Doc {
 			fz.doc = map[uint64]uint8{}
+			if s1 != nil {
+				fz.hist = map[uint64]histCounts{}
+			}
 			for j := i; j < len(sents) && sents[j].Doc == s.Doc; j++ {
 				kbuf = docCase(fz.doc, kbuf, sents[j].Words)
+				if s1 != nil {
+					kbuf = addHistory(fz.hist, kbuf, sents[j].Words, s1[j])
+				}
 			}
+		}
+		if s1 != nil {
+			fz.s1 = s1[i]
 		}
 		hbuf, ebuf = fz.extract(s.Words, hbuf[:0], ebuf[:0])
 		keys := make([]uint32, len(hbuf))
@@ -187,7 +265,7 @@ func Train(cfg TrainConfig, sents []Sentence) (*Model, []uint32, error) {
 	}
 	// Transitions are small in number: keep them as float32, in score units.
 	m.buildTable(outKeys, q, scales)
-	logf("kept %d of %d features, trained in %s", len(outKeys), nf, time.Since(start).Round(time.Millisecond))
+	logf("kept %d of %d features, stage trained in %s", len(outKeys), nf, time.Since(start).Round(time.Millisecond))
 	return m, outKeys, nil
 }
 
