@@ -232,18 +232,22 @@ func median(xs []float64) float64 {
 }
 
 func printMedians(results []Result, modes, clients []string) {
-	fmt.Println("| mode | client | msg/s (median) | CPU-ms per 1,000 msgs (median) | runs |")
-	fmt.Println("|---|---|---|---|---|")
+	fmt.Println("| mode | client | msg/s (median) | CPU-ms per 1,000 msgs (median) | allocs/msg (median) | runs |")
+	fmt.Println("|---|---|---|---|---|---|")
 	for _, mode := range modes {
 		for _, c := range clients {
-			var rate, cpu []float64
+			var rate, cpu, allocs []float64
 			for _, r := range results {
 				if r.Mode == mode && r.Client == c {
 					rate = append(rate, r.PerSecond())
 					cpu = append(cpu, r.CPUPer1000())
+					allocs = append(allocs, r.AllocsPerMsg())
 				}
 			}
-			fmt.Printf("| %s | %s | %.0f | %.1f | %d |\n", mode, c, median(rate), median(cpu), len(rate))
+			if len(rate) == 0 {
+				continue // not measured in this mode
+			}
+			fmt.Printf("| %s | %s | %.0f | %.1f | %.1f | %d |\n", mode, c, median(rate), median(cpu), median(allocs), len(rate))
 		}
 	}
 }
