@@ -628,20 +628,20 @@ func (fz *featurizer) stage2(feats []uint64, i int, w *wordInfo) []uint64 {
 	}
 	total := 0
 	for _, x := range c {
-		total += int(x)
+		total += x
 	}
 	if total == 0 {
 		return feats
 	}
 	ents, best := 0, 0
 	for t := 1; t <= numTypes; t++ {
-		ents += int(c[t])
+		ents += c[t]
 		if c[t] > 0 && (best == 0 || c[t] > c[best]) {
 			best = t
 		}
 		if c[t] > 0 {
 			maj := uint64(0)
-			if int(c[t])*2 > total {
+			if c[t]*2 > total {
 				maj = 1
 			}
 			feats = append(feats, mix(tHist, uint64(t)|maj<<4|caps))
