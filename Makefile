@@ -65,7 +65,7 @@ clean:
 	rm -rf $(BIN) var
 
 # Named entities (issue 4): train the models enrich embeds from the corpora in
-# $(NER_DATA) (seeded and reproducible, about 6 minutes on two cores), and score them on the
+# $(NER_DATA) (seeded and reproducible, about 5 minutes on two cores), and score them on the
 # evaluation splits through `bin/enrich tag` and on gold tokens.
 NER_DATA ?= ../shared/data/ner
 
