@@ -76,21 +76,14 @@ func (DefaultMarshaler) Unmarshal(km kafkago.Message) (*message.Message, error) 
 		all.Write(h.Value)
 	}
 	values := all.String()
-	var uuid string
-	for _, h := range km.Headers {
-		if h.Key == UUIDHeader {
-			uuid = values[:len(h.Value)]
-			break
-		}
-		values = values[len(h.Value):]
-	}
-	msg := message.NewMessage(uuid, km.Value)
+	msg := message.NewMessage("", km.Value)
 	md := msg.Metadata
-	values = all.String()
 	for _, h := range km.Headers {
 		v := values[:len(h.Value)]
 		values = values[len(h.Value):]
-		if h.Key != UUIDHeader {
+		if h.Key == UUIDHeader {
+			msg.UUID = v
+		} else {
 			md[h.Key] = v
 		}
 	}

@@ -208,12 +208,12 @@ func trainOne(lang string, sets []corpus.Set, gaz map[uint64]uint8, outDir strin
 		return fmt.Errorf("no training data for %s", lang)
 	}
 	cfg.CaseText, cfg.Gazetteer, cfg.Log = caseText, gaz, lockedWriter{mu, stderr}
-	m, keys, err := entities.Train(cfg, sents)
+	m, err := entities.Train(cfg, sents)
 	if err != nil {
 		return fmt.Errorf("training %s: %w", lang, err)
 	}
 	var buf bytes.Buffer
-	if err := m.Marshal(&buf, keys); err != nil {
+	if err := m.Marshal(&buf); err != nil {
 		return fmt.Errorf("writing %s: %w", lang, err)
 	}
 	path := filepath.Join(outDir, lang+".ner.gz")

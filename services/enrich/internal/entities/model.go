@@ -372,7 +372,7 @@ func (m *Model) marginals(em []float32, n int, ex, alpha, beta, post []float64) 
 }
 
 // Marshal writes the model in its compact gzip'd binary form.
-func (m *Model) Marshal(w io.Writer, keys []uint32) error {
+func (m *Model) Marshal(w io.Writer) error {
 	zw, err := gzip.NewWriterLevel(w, gzip.BestCompression)
 	if err != nil {
 		return err
@@ -396,7 +396,7 @@ func (m *Model) Marshal(w io.Writer, keys []uint32) error {
 	writeTable(bw, uv, m.res.caseTable, func(v uint8) uint64 { return uint64(v) })
 	writeTable16(bw, uv, m.res.clusters)
 	writeTable(bw, uv, m.res.gazetteer, func(v uint8) uint64 { return uint64(v) })
-	m.writeFeatures(bw, uv, f32, keys)
+	m.writeFeatures(bw, uv, f32)
 	// The second stage, if any: its transitions and its features.
 	if m.stage2 != nil {
 		for p := range numLabels + 1 {
@@ -404,7 +404,7 @@ func (m *Model) Marshal(w io.Writer, keys []uint32) error {
 				f32(m.stage2.trans[p][l])
 			}
 		}
-		m.stage2.writeFeatures(bw, uv, f32, m.stage2.rowKeys())
+		m.stage2.writeFeatures(bw, uv, f32)
 	}
 	if err := bw.Flush(); err != nil {
 		return err
@@ -414,7 +414,8 @@ func (m *Model) Marshal(w io.Writer, keys []uint32) error {
 
 // writeFeatures writes the features sorted by key, delta-coded, then their
 // weights and scales in the same order.
-func (m *Model) writeFeatures(bw *bufio.Writer, uv func(uint64), f32 func(float32), keys []uint32) {
+func (m *Model) writeFeatures(bw *bufio.Writer, uv func(uint64), f32 func(float32)) {
+	keys := m.rowKeys()
 	order := make([]int, len(keys))
 	for i := range order {
 		order[i] = i

@@ -9,6 +9,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"iter"
 	"math"
 	"slices"
 	"strings"
@@ -223,22 +224,7 @@ type state struct {
 // the document-level features, and, for a two-stage model, how its first
 // stage labels each word across them.
 func (st *state) article(m *Model, lang string, texts ...string) {
-	if st.doc == nil {
-		st.doc = map[uint64]uint8{}
-	}
-	clear(st.doc)
-	st.fz.hist = nil
-	st.s1all, st.s1at = st.s1all[:0], 0
-	for pass := range 2 {
-		if pass == 1 {
-			if m.stage2 == nil {
-				break
-			}
-			if st.hist == nil {
-				st.hist = map[uint64]histCounts{}
-			}
-			clear(st.hist)
-		}
+	st.prepare(m, func(yield func([]string) bool) {
 		for _, text := range texts {
 			st.toks = appendTokens(st.toks[:0], text, lang)
 			st.starts = appendSentences(st.starts[:0], text, st.toks)
@@ -247,62 +233,77 @@ func (st *state) article(m *Model, lang string, texts ...string) {
 				for _, tk := range st.toks[st.starts[s]:st.starts[s+1]] {
 					st.words = append(st.words, text[tk.Start:tk.End])
 				}
-				if len(st.words) == 0 {
-					continue
-				}
-				if pass == 0 {
-					st.kbuf = docCase(st.doc, st.kbuf, st.words)
-				} else {
-					st.fz.s1 = nil
-					labels, _ := st.decode(m, st.words, false)
-					st.kbuf = addHistory(st.hist, st.kbuf, st.words, labels)
-					st.s1all = append(st.s1all, labels...)
+				if len(st.words) > 0 && !yield(st.words) {
+					return
 				}
 			}
 		}
-		st.fz.doc = st.doc
+	})
+}
+
+// prepare readies the document-level features of one document from its
+// sentences (each pass over sentences yields them in order): how its words
+// are written and, for a two-stage model, the first stage's labels of every
+// sentence in s1all and of every word in the history.
+func (st *state) prepare(m *Model, sentences iter.Seq[[]string]) {
+	if st.doc == nil {
+		st.doc = map[uint64]uint8{}
 	}
-	if m.stage2 != nil {
-		st.fz.hist = st.hist
+	clear(st.doc)
+	st.fz.hist, st.fz.s1 = nil, nil
+	st.s1all, st.s1at = st.s1all[:0], 0
+	for words := range sentences {
+		st.kbuf = docCase(st.doc, st.kbuf, words)
 	}
+	st.fz.doc = st.doc
+	if m.stage2 == nil {
+		return
+	}
+	if st.hist == nil {
+		st.hist = map[uint64]histCounts{}
+	}
+	clear(st.hist)
+	for words := range sentences {
+		labels, _ := st.decode(m, words, false)
+		st.kbuf = addHistory(st.hist, st.kbuf, words, labels)
+		st.s1all = append(st.s1all, labels...)
+	}
+	st.fz.hist = st.hist
 }
 
 // labelDoc labels the sentences of one document with both stages (the
 // gold-token evaluation and the training folds).
 func (st *state) labelDoc(m *Model, sents [][]string) [][]int {
-	if st.doc == nil {
-		st.doc = map[uint64]uint8{}
-	}
-	clear(st.doc)
-	for _, s := range sents {
-		st.kbuf = docCase(st.doc, st.kbuf, s)
-	}
-	st.fz.doc = st.doc
-	st.fz.hist = nil
-	if m.stage2 != nil {
-		if st.hist == nil {
-			st.hist = map[uint64]histCounts{}
-		}
-		clear(st.hist)
+	st.prepare(m, func(yield func([]string) bool) {
 		for _, s := range sents {
-			if len(s) == 0 {
-				continue
+			if len(s) > 0 && !yield(s) {
+				return
 			}
-			st.fz.s1 = nil
-			labels, _ := st.decode(m, s, false)
-			st.kbuf = addHistory(st.hist, st.kbuf, s, labels)
 		}
-		st.fz.hist = st.hist
-	}
+	})
 	out := make([][]int, len(sents))
 	for i, s := range sents {
 		if len(s) == 0 {
 			continue
 		}
-		labels, _ := st.decodeStacked(m, s, false)
+		labels, _ := st.decodeNext(m, s, false)
 		out[i] = slices.Clone(labels)
 	}
 	return out
+}
+
+// decodeNext labels the next sentence of the document prepare read: with
+// the model, or with its second stage over the first stage's labels that
+// prepare kept.
+func (st *state) decodeNext(m *Model, words []string, marginals bool) ([]int, []float64) {
+	if m.stage2 == nil {
+		return st.decode(m, words, marginals)
+	}
+	st.fz.s1 = st.s1all[st.s1at : st.s1at+len(words)]
+	st.s1at += len(words)
+	labels, conf := st.decode(m.stage2, words, marginals)
+	st.fz.s1 = nil
+	return labels, conf
 }
 
 // decodeStacked labels one sentence with the first stage and, for a
@@ -358,17 +359,7 @@ func (st *state) tagField(m *Model, lang, field, text string, factor float64, ou
 		for _, tk := range toks {
 			st.words = append(st.words, text[tk.Start:tk.End])
 		}
-		var labels []int
-		var conf []float64
-		if m.stage2 != nil && st.s1at+len(st.words) <= len(st.s1all) {
-			// The first stage labelled this sentence in article.
-			st.fz.s1 = st.s1all[st.s1at : st.s1at+len(st.words)]
-			st.s1at += len(st.words)
-			labels, conf = st.decode(m.stage2, st.words, true)
-			st.fz.s1 = nil
-		} else {
-			labels, conf = st.decodeStacked(m, st.words, true)
-		}
+		labels, conf := st.decodeNext(m, st.words, true)
 		for _, sp := range Spans(labels) {
 			start, end := toks[sp.Start].Start, toks[sp.End-1].End
 			if !nameLike(text[start:end]) {

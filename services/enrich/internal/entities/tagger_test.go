@@ -266,18 +266,11 @@ func TestModelRoundTrip(t *testing.T) {
 		tags := []string{"O", "O", "B-PER", "O", "B-LOC", "O"}
 		sents = append(sents, Sentence{Words: words, Labels: FromIOB2(tags)})
 	}
-	m, keys, err := Train(TrainConfig{Lang: "nl", Epochs: 5, Seed: 1}, sents)
+	m, err := Train(TrainConfig{Lang: "nl", Epochs: 5, Seed: 1}, sents)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	if err := m.Marshal(&buf, keys); err != nil {
-		t.Fatal(err)
-	}
-	m2, err := LoadModel(buf.Bytes())
-	if err != nil {
-		t.Fatal(err)
-	}
+	m2, buf := roundTrip(t, m)
 	if m2.Lang != "nl" || m2.Features() != m.Features() {
 		t.Fatalf("loaded %s with %d features, want nl with %d", m2.Lang, m2.Features(), m.Features())
 	}
@@ -424,7 +417,7 @@ func TestTrainAlgorithms(t *testing.T) {
 	}
 	for _, algo := range []string{"perceptron", "crf"} {
 		t.Run(algo, func(t *testing.T) {
-			m, _, err := Train(TrainConfig{Lang: "nl", Epochs: 8, Seed: 1, Algorithm: algo, Rate: 0.5, Clip: 0.9999}, sents)
+			m, err := Train(TrainConfig{Lang: "nl", Epochs: 8, Seed: 1, Algorithm: algo, Rate: 0.5, Clip: 0.9999}, sents)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -446,7 +439,7 @@ func TestTrainAlgorithms(t *testing.T) {
 			}
 		})
 	}
-	if _, _, err := Train(TrainConfig{Algorithm: "svm"}, sents); err == nil {
+	if _, err := Train(TrainConfig{Algorithm: "svm"}, sents); err == nil {
 		t.Error("unknown algorithm accepted")
 	}
 }
@@ -467,21 +460,14 @@ func TestStackedModel(t *testing.T) {
 		tags = []string{"B-PER", "O", "O"}
 		sents = append(sents, Sentence{Words: words, Labels: FromIOB2(tags), Doc: i / 2})
 	}
-	m, keys, err := Train(TrainConfig{Lang: "nl", Epochs: 5, Seed: 1, Stack: 3}, sents)
+	m, err := Train(TrainConfig{Lang: "nl", Epochs: 5, Seed: 1, Stack: 3}, sents)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if m.stage2 == nil {
 		t.Fatal("no second stage")
 	}
-	var buf bytes.Buffer
-	if err := m.Marshal(&buf, keys); err != nil {
-		t.Fatal(err)
-	}
-	m2, err := LoadModel(buf.Bytes())
-	if err != nil {
-		t.Fatal(err)
-	}
+	m2, buf := roundTrip(t, m)
 	if m2.stage2 == nil || m2.Features() != m.Features() {
 		t.Fatalf("loaded %d features (second stage %v), want %d", m2.Features(), m2.stage2 != nil, m.Features())
 	}
@@ -513,4 +499,19 @@ func TestStackedModel(t *testing.T) {
 	if !slices.Equal(spans, want) || len(want) != 3 {
 		t.Errorf("TagText types %v, labelDoc types %v", spans, want)
 	}
+}
+
+// roundTrip writes m and loads it back, returning the loaded model and the
+// file's bytes.
+func roundTrip(t *testing.T, m *Model) (*Model, *bytes.Buffer) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := m.Marshal(&buf); err != nil {
+		t.Fatal(err)
+	}
+	m2, err := LoadModel(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m2, &buf
 }

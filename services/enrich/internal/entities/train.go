@@ -49,8 +49,8 @@ type TrainConfig struct {
 }
 
 // Train trains an averaged structured perceptron over IOB2 labels and
-// returns the quantised model with its feature keys.
-func Train(cfg TrainConfig, sents []Sentence) (*Model, []uint32, error) {
+// returns the quantised model.
+func Train(cfg TrainConfig, sents []Sentence) (*Model, error) {
 	if cfg.Epochs <= 0 {
 		cfg.Epochs = 10
 	}
@@ -71,11 +71,11 @@ func Train(cfg TrainConfig, sents []Sentence) (*Model, []uint32, error) {
 	}
 	res := resources{caseTable: BuildCaseTable(caseText), clusters: cfg.Clusters, gazetteer: cfg.Gazetteer}
 	if cfg.Stack < 2 {
-		m, keys, err := trainStage(cfg, sents, res, nil, logf)
+		m, err := trainStage(cfg, sents, res, nil, logf)
 		if err == nil {
 			logf("trained in %s", time.Since(start).Round(time.Millisecond))
 		}
-		return m, keys, err
+		return m, err
 	}
 	// Stacking: the second stage learns from first-stage labels of text the
 	// first stage did not train on (jack-knifed over documents), so it
@@ -94,9 +94,9 @@ func Train(cfg TrainConfig, sents []Sentence) (*Model, []uint32, error) {
 		for j, i := range train {
 			sub[j] = sents[i]
 		}
-		mk, _, err := trainStage(cfg, sub, res, nil, nil)
+		mk, err := trainStage(cfg, sub, res, nil, nil)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		st := &state{}
 		for a := 0; a < len(held); {
@@ -115,22 +115,22 @@ func Train(cfg TrainConfig, sents []Sentence) (*Model, []uint32, error) {
 		}
 		logf("fold %d of %d: %d sentences held out", k+1, cfg.Stack, len(held))
 	}
-	m1, keys1, err := trainStage(cfg, sents, res, nil, logf)
+	m1, err := trainStage(cfg, sents, res, nil, logf)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	m2, _, err := trainStage(cfg, sents, res, s1, logf)
+	m2, err := trainStage(cfg, sents, res, s1, logf)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	m1.stage2 = m2
 	logf("trained both stages in %s", time.Since(start).Round(time.Millisecond))
-	return m1, keys1, nil
+	return m1, nil
 }
 
 // trainStage trains one stage: the first (s1 nil) or the second over the
 // first stage's labels s1 of each sentence.
-func trainStage(cfg TrainConfig, sents []Sentence, res resources, s1 [][]int, logf func(string, ...any)) (*Model, []uint32, error) {
+func trainStage(cfg TrainConfig, sents []Sentence, res resources, s1 [][]int, logf func(string, ...any)) (*Model, error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
@@ -212,7 +212,7 @@ func trainStage(cfg TrainConfig, sents []Sentence, res resources, s1 [][]int, lo
 	case "crf":
 		w, tw = trainCRF(cfg, sents, ds, nf, logf)
 	default:
-		return nil, nil, fmt.Errorf("unknown algorithm %q", cfg.Algorithm)
+		return nil, fmt.Errorf("unknown algorithm %q", cfg.Algorithm)
 	}
 	m := &Model{Lang: cfg.Lang, res: res, trans: tw}
 	// Clip the largest weights (the top 0.01%): a few features grow huge
@@ -266,7 +266,7 @@ func trainStage(cfg TrainConfig, sents []Sentence, res resources, s1 [][]int, lo
 	// Transitions are small in number: keep them as float32, in score units.
 	m.buildTable(outKeys, q, scales)
 	logf("kept %d of %d features, stage trained in %s", len(outKeys), nf, time.Since(start).Round(time.Millisecond))
-	return m, outKeys, nil
+	return m, nil
 }
 
 // constrainedViterbi decodes with per-token label masks.
