@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
@@ -21,6 +22,9 @@ type taggerConfig struct {
 	// entityFallback names the entity model for languages without their own
 	// ("" leaves them untagged).
 	entityFallback string
+	// entityModels is a directory of entity models that replace the
+	// built-in ones of the same languages ("": none).
+	entityModels string
 	// sentimentSentences keeps per-sentence sentiment scores in the output.
 	sentimentSentences bool
 	// only names the taggers to run; "none" runs none (pass-through, for
@@ -35,6 +39,7 @@ func addTaggerFlags(fs *flag.FlagSet) *taggerConfig {
 	cfg := &taggerConfig{languages: language.DefaultLanguages}
 	config.ListVar(fs, &cfg.languages, "languages", "ISO 639-1 codes the language detector chooses from")
 	fs.StringVar(&cfg.entityFallback, "entity-fallback", entities.Fallback, "entity model for languages without their own (empty: none)")
+	fs.StringVar(&cfg.entityModels, "entity-models", "", "directory of entity models (lang.ner.gz, from trainentities) that replace the built-in ones of the same languages; set -enrichment-version too")
 	fs.BoolVar(&cfg.sentimentSentences, "sentiment-sentences", true, "keep per-sentence sentiment scores (non-zero ones) in the output")
 	cfg.only = taggerNames
 	config.ListVar(fs, &cfg.only, "taggers", "taggers to run, of language, date, entities, sentiment; none for pass-through")
@@ -76,9 +81,19 @@ func newPipeline(cfg taggerConfig, opts ...pipeline.Option) (*pipeline.Pipeline,
 		taggers = append(taggers, date.New())
 	}
 	if run["entities"] {
-		ents, err := entities.New(entities.Config{Fallback: cfg.entityFallback})
+		ecfg := entities.Config{Fallback: cfg.entityFallback}
+		if cfg.entityModels != "" {
+			ecfg.Replace = os.DirFS(cfg.entityModels)
+		}
+		ents, err := entities.New(ecfg)
 		if err != nil {
 			return nil, fmt.Errorf("entity tagger: %w", err)
+		}
+		if ecfg.Replace != nil {
+			// Outside models are checked at start, not on first use.
+			if err := ents.Load(); err != nil {
+				return nil, fmt.Errorf("entity tagger: %w", err)
+			}
 		}
 		taggers = append(taggers, ents)
 	}

@@ -49,7 +49,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	data := fs.String("data", "../shared/data/ner", "directory of the NER corpora")
 	mode := fs.String("mode", "enrich,tokens", "enrich (through `enrich tag`), tokens (gold tokens), or both")
 	enrichBin := fs.String("enrich", "bin/enrich", "the enrich binary, for mode enrich")
-	models := fs.String("models", "", "model directory (default: the models built into this binary)")
+	models := fs.String("models", "", "model directory, for both modes (default: the built-in models)")
 	sets := fs.String("sets", "", "comma-separated set names to score (default: all)")
 	lang := fs.String("lang", "", "score every set with this language's model (tokens mode), e.g. xx")
 	if err := fs.Parse(args); err != nil {
@@ -94,7 +94,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "## through `enrich tag` (language detected, text tokenised by the tagger)\n\n")
 			for _, s := range all {
 				start := time.Now()
-				sc, langs, err := scoreEnrich(ctx, *enrichBin, s)
+				sc, langs, err := scoreEnrich(ctx, *enrichBin, *models, s)
 				if err != nil {
 					return err
 				}
@@ -221,7 +221,7 @@ func scoreTokens(t *entities.Tagger, s corpus.Set, lang string) (scores, error) 
 }
 
 // scoreEnrich runs the set through `enrich tag` and scores byte spans.
-func scoreEnrich(ctx context.Context, bin string, s corpus.Set) (scores, string, error) {
+func scoreEnrich(ctx context.Context, bin, models string, s corpus.Set) (scores, string, error) {
 	var in bytes.Buffer
 	var golds [][]chunk
 	enc := json.NewEncoder(&in)
@@ -261,7 +261,11 @@ func scoreEnrich(ctx context.Context, bin string, s corpus.Set) (scores, string,
 		}
 		golds = append(golds, gold)
 	}
-	cmd := exec.CommandContext(ctx, bin, "tag")
+	args := []string{"tag"}
+	if models != "" {
+		args = append(args, "-entity-models", models)
+	}
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Stdin = &in
 	var out, errb bytes.Buffer
 	cmd.Stdout = &out

@@ -29,6 +29,9 @@ const Fallback = "xx"
 type Config struct {
 	// Models holds the model files (name.ner.gz); nil means the embedded ones.
 	Models fs.FS
+	// Replace holds model files that take the place of Models' files of the
+	// same name, or add languages (nil: none).
+	Replace fs.FS
 	// Fallback names the model for other languages ("" disables tagging them).
 	Fallback string
 	// ForeignConfidence scales the confidence of entities found in a
@@ -94,14 +97,19 @@ func New(cfg Config) (*Tagger, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	entries, err := fs.ReadDir(cfg.Models, ".")
-	if err != nil {
-		return nil, fmt.Errorf("listing entity models: %w", err)
-	}
 	t := &Tagger{cfg: cfg, models: map[string]*lazyModel{}}
-	for _, e := range entries {
-		if name, ok := strings.CutSuffix(e.Name(), ".ner.gz"); ok {
-			t.models[name] = &lazyModel{name: name, files: cfg.Models}
+	for _, files := range []fs.FS{cfg.Models, cfg.Replace} {
+		if files == nil {
+			continue
+		}
+		entries, err := fs.ReadDir(files, ".")
+		if err != nil {
+			return nil, fmt.Errorf("listing entity models: %w", err)
+		}
+		for _, e := range entries {
+			if name, ok := strings.CutSuffix(e.Name(), ".ner.gz"); ok {
+				t.models[name] = &lazyModel{name: name, files: files}
+			}
 		}
 	}
 	if cfg.Fallback != "" && t.models[cfg.Fallback] == nil {

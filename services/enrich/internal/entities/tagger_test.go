@@ -501,6 +501,44 @@ func TestStackedModel(t *testing.T) {
 	}
 }
 
+// TestReplaceModels checks that outside model files take the place of the
+// embedded ones of the same language and leave the others alone.
+func TestReplaceModels(t *testing.T) {
+	sents := []Sentence{
+		{Words: []string{"Gisteren", "sprak", "Visser", "."}, Labels: FromIOB2([]string{"O", "O", "B-PER", "O"})},
+		{Words: []string{"Visser", "lachte", "."}, Labels: FromIOB2([]string{"B-PER", "O", "O"}), Doc: 1},
+	}
+	m, err := Train(TrainConfig{Lang: "nl", Epochs: 2, Seed: 1}, sents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, buf := roundTrip(t, m)
+	tg, err := New(Config{Replace: fstest.MapFS{"nl.ner.gz": {Data: buf.Bytes()}, "zz.ner.gz": {Data: buf.Bytes()}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tg.Load(); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(tg.Languages(), "zz") || !slices.Contains(tg.Languages(), "en") {
+		t.Errorf("languages %v, want the embedded ones and zz", tg.Languages())
+	}
+	nl, _, err := tg.Model("nl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nl.Features() != m.Features() {
+		t.Errorf("nl model has %d features, want the replacement's %d", nl.Features(), m.Features())
+	}
+	damaged, err := New(Config{Replace: fstest.MapFS{"nl.ner.gz": {Data: buf.Bytes()[:buf.Len()/2]}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := damaged.Load(); err == nil {
+		t.Error("a damaged replacement loaded without error")
+	}
+}
+
 // roundTrip writes m and loads it back, returning the loaded model and the
 // file's bytes.
 func roundTrip(t *testing.T, m *Model) (*Model, *bytes.Buffer) {

@@ -235,11 +235,18 @@ type Split int
 const (
 	Train Split = iota
 	Eval
+	// All is Train and Eval together, the evaluation sets weighted and
+	// labelled as training sets: what the shipped models learn from once
+	// the evaluation on Eval is done.
+	All
 )
 
 // heldOut splits docs: every fifth document (index%5 == 4) is held out for
 // evaluation. Used for the corpora shared/ provides only as one file.
 func heldOut(docs []Doc, s Split) []Doc {
+	if s == All {
+		return docs
+	}
 	var out []Doc
 	for i, d := range docs {
 		if (i%5 == 4) == (s == Eval) {
@@ -297,13 +304,21 @@ func Load(dir string, split Split) ([]Set, error) {
 		docMark:  func(l string) bool { return strings.HasPrefix(l, "# file:") },
 		comments: true, mapTag: func(t string) string { return normalTag(t, noMISCTypes) }}
 	btc := format{tab: true, word: 0, tag: 1, mapTag: func(t string) string { return normalTag(t, noMISCTypes) }}
+	part := func(d []Doc) []Doc { return heldOut(d, split) }
 	steps := []error{
 		add("conll2002-ned-train", "nl", "conll2002/ned.train.gz", conll, false, 1, nil),
 		add("conll2002-esp-train", "es", "conll2002/esp.train.gz", conll, false, 1, twenty),
 		add("germeval2014-dev-train", "de", "germeval2014/NER-de-dev.tsv", germeval, false, 1, germevalSplit),
-		add("wikigold-train", "en", "wikigold/wikigold.train.conll", wikigold, false, 1, func(d []Doc) []Doc { return heldOut(d, Train) }),
-		add("uner-en-ewt-dev-train", "en", "uner_en_ewt/en_ewt-ud-dev.iob2", uner, true, 1, func(d []Doc) []Doc { return heldOut(d, Train) }),
+		add("wikigold-train", "en", "wikigold/wikigold.train.conll", wikigold, false, 1, part),
+		add("uner-en-ewt-dev-train", "en", "uner_en_ewt/en_ewt-ud-dev.iob2", uner, true, 1, part),
 		add("wnut17-train", "en", "wnut17/wnut17train.conll.gz", wnut, true, 0.5, twenty),
+	}
+	if split == All {
+		// The whole of GermEval, Wikigold and UNER came in above.
+		steps = append(steps,
+			add("conll2002-ned-testa", "nl", "conll2002/ned.testa", conll, false, 1, nil),
+			add("conll2002-esp-testa", "es", "conll2002/esp.testa", conll, false, 1, twenty),
+			add("wnut17-dev", "en", "wnut17/emerging.dev.conll", wnut, true, 0.5, twenty))
 	}
 	for _, sec := range []string{"a", "b", "e", "g", "h"} {
 		w := float32(0.5)

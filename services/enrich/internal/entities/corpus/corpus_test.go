@@ -115,3 +115,26 @@ func TestHeldOut(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadAll checks that the All split is the training and evaluation
+// splits together, token for token (skipped without shared/data).
+func TestLoadAll(t *testing.T) {
+	const dir = "../../../../../../shared/data/ner"
+	if _, err := os.Stat(dir); err != nil {
+		t.Skip("shared/data/ner not present")
+	}
+	tokens := func(s Split) (n int) {
+		sets, err := Load(dir, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, set := range sets {
+			n += set.Tokens()
+		}
+		return n
+	}
+	train, eval, all := tokens(Train), tokens(Eval), tokens(All)
+	if eval == 0 || all != train+eval {
+		t.Fatalf("all %d tokens, want train %d + eval %d", all, train, eval)
+	}
+}
