@@ -370,7 +370,7 @@ func (st *state) tagField(m *Model, lang, field, text string, factor float64, ou
 		labels, conf := st.decodeNext(m, st.words, true)
 		for _, sp := range Spans(labels) {
 			start, end := toks[sp.Start].Start, toks[sp.End-1].End
-			if !nameLike(text[start:end]) {
+			if lowerCaseDrifts(m.Lang) && !nameLike(text[start:end]) {
 				continue
 			}
 			c := 1.0
@@ -467,11 +467,16 @@ func Spans(labels []int) []Span {
 	return out
 }
 
+// lowerCaseDrifts says whether a model's lower-case mentions are dropped.
+// The French model learnt only from corpora that do not annotate MISC (MISC
+// left open there) and drifted to tagging frequent lower-case words as MISC
+// (l', d'); the multilingual one learnt from them too. Other languages'
+// lower-case mentions are kept: German "deutschen" (MISC) and "dpa" (ORG)
+// are entities as CoNLL and GermEval annotate them.
+func lowerCaseDrifts(lang string) bool { return lang == "fr" || lang == Fallback }
+
 // nameLike says whether a mention is written like a name: with a capital
-// letter or a digit somewhere. The models were trained with MISC left open on
-// corpora that do not annotate it, and can drift to tagging frequent
-// lower-case words there (French l', d'); a lower-case mention such as
-// German "französischen" is lost with them.
+// letter or a digit somewhere.
 func nameLike(s string) bool {
 	return strings.ContainsFunc(s, func(r rune) bool { return unicode.IsUpper(r) || unicode.IsDigit(r) })
 }

@@ -553,3 +553,20 @@ func roundTrip(t *testing.T, m *Model) (*Model, *bytes.Buffer) {
 	}
 	return m2, &buf
 }
+
+// TestLowerCaseMentions checks which models keep mentions written without a
+// capital letter or a digit: all but French and the fallback, whose MISC
+// drifted to frequent lower-case words.
+func TestLowerCaseMentions(t *testing.T) {
+	for _, c := range []struct {
+		lang, text string
+		keep       bool
+	}{
+		{"de", "deutschen", true}, {"de", "dpa", true}, {"nl", "nazi's", true}, {"en", "iphone", true},
+		{"fr", "l'", false}, {"xx", "d'", false}, {"fr", "Paris", true}, {"xx", "G7", true},
+	} {
+		if got := !lowerCaseDrifts(c.lang) || nameLike(c.text); got != c.keep {
+			t.Errorf("%s %q kept %v, want %v", c.lang, c.text, got, c.keep)
+		}
+	}
+}
