@@ -200,7 +200,7 @@ var abbreviations = func() map[string]struct{} {
 		co corp inc ltd bros dept univ assn est vs etc approx jan feb mar apr jun jul aug sep sept oct nov dec
 		no nos vol fig ft mt
 		dhr mevr mw drs ir ing mr burg bijv blz ca nr resp zgn
-		bzw ca dipl evtl ggf hr hrn frau nr str usw vgl zb
+		bzw ca dipl evtl ggf hr hrn frau nr str usw vgl zb mio mrd mill sog sogen chr
 		mme mlle mm me cie ste sté
 		sra srta sres dña dón ud uds av avda pág núm`) {
 		m[w] = struct{}{}
@@ -272,6 +272,13 @@ func appendSentences(starts []int, text string, toks []Token) []int {
 		}
 		prev := text[toks[i-1].Start:toks[i-1].End]
 		final := sentenceFinal(prev)
+		if final && prev == "." && i >= 2 && toks[i-2].End < toks[i-1].Start &&
+			keepsPeriod(text[toks[i-2].Start:toks[i-2].End], "") {
+			// A period set apart from an initial or an abbreviation
+			// ("Robert R . Livingston", "St . Goar": text rebuilt from a
+			// tokenised corpus) belongs to it.
+			continue
+		}
 		if !final && isQuoteOrBracket(prev) && i >= 2 {
 			final = sentenceFinal(text[toks[i-2].Start:toks[i-2].End])
 		}

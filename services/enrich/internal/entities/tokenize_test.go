@@ -65,6 +65,9 @@ func TestSentences(t *testing.T) {
 		{"lower case after period", "Het was 3 p.m. toen hij kwam. en toen", []string{"Het was 3 p.m. toen hij kwam . en toen"}},
 		{"quote after period", "“Ja.” Toen ging hij.", []string{"“ Ja . ”", "Toen ging hij ."}},
 		{"line breaks", "Titel zonder punt\nEerste zin", []string{"Titel zonder punt", "Eerste zin"}},
+		{"period set apart after an initial", "Jefferson sandte Robert R . Livingston nach Paris . Er kam", []string{"Jefferson sandte Robert R . Livingston nach Paris .", "Er kam"}},
+		{"German abbreviation before a noun", "Es kostet 5 Mrd. Euro. Dann", []string{"Es kostet 5 Mrd. Euro .", "Dann"}},
+		{"period set apart after a word", "Er kam aus Berlin . Dann ging er", []string{"Er kam aus Berlin .", "Dann ging er"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
