@@ -200,7 +200,7 @@ var abbreviations = func() map[string]struct{} {
 		co corp inc ltd bros dept univ assn est vs etc approx jan feb mar apr jun jul aug sep sept oct nov dec
 		no nos vol fig ft mt
 		dhr mevr mw drs ir ing mr burg bijv blz ca nr resp zgn
-		bzw ca dipl evtl ggf hr hrn frau nr str usw vgl zb mio mrd mill sog sogen chr
+		bzw ca dipl evtl ggf hr hrn frau nr str usw vgl zb mio mrd sog sogen chr
 		mme mlle mm me cie ste sté
 		sra srta sres dña dón ud uds av avda pág núm`) {
 		m[w] = struct{}{}

@@ -66,6 +66,7 @@ func TestSentences(t *testing.T) {
 		{"quote after period", "“Ja.” Toen ging hij.", []string{"“ Ja . ”", "Toen ging hij ."}},
 		{"line breaks", "Titel zonder punt\nEerste zin", []string{"Titel zonder punt", "Eerste zin"}},
 		{"period set apart after an initial", "Jefferson sandte Robert R . Livingston nach Paris . Er kam", []string{"Jefferson sandte Robert R . Livingston nach Paris .", "Er kam"}},
+		{"English mill ends a sentence", "He worked at the mill. The owner left", []string{"He worked at the mill .", "The owner left"}},
 		{"German abbreviation before a noun", "Es kostet 5 Mrd. Euro. Dann", []string{"Es kostet 5 Mrd. Euro .", "Dann"}},
 		{"period set apart after a word", "Er kam aus Berlin . Dann ging er", []string{"Er kam aus Berlin .", "Dann ging er"}},
 	}
