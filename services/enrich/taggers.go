@@ -82,21 +82,19 @@ func newPipeline(cfg taggerConfig, opts ...pipeline.Option) (*pipeline.Pipeline,
 	}
 	if run["entities"] {
 		ecfg := entities.Config{Fallback: cfg.entityFallback}
-		if dir := cfg.entityModels; dir != "" {
-			if _, err := os.ReadDir(dir); err != nil {
-				return nil, fmt.Errorf("entity models: %w", err)
-			}
-			ecfg.Replace = os.DirFS(dir)
+		if cfg.entityModels != "" {
+			ecfg.Replace = os.DirFS(cfg.entityModels)
 		}
 		ents, err := entities.New(ecfg)
+		if err == nil && ecfg.Replace != nil {
+			// Outside models are checked at start, not on first use.
+			err = ents.Load()
+		}
+		if err != nil && ecfg.Replace != nil {
+			return nil, fmt.Errorf("entity tagger (models from %s): %w", cfg.entityModels, err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("entity tagger: %w", err)
-		}
-		if ecfg.Replace != nil {
-			// Outside models are checked at start, not on first use.
-			if err := ents.Load(); err != nil {
-				return nil, fmt.Errorf("entity tagger (models from %s): %w", cfg.entityModels, err)
-			}
 		}
 		taggers = append(taggers, ents)
 	}

@@ -220,10 +220,9 @@ type state struct {
 	alpha  []float64
 	beta   []float64
 	post   []float64
-	s1     []int
 	hist   map[uint64]histCounts
 	// s1all holds the first stage's labels of the article's sentences in
-	// order (two-stage models), s1at the next one tagField reads.
+	// order (two-stage models), s1at the next one decodeNext reads.
 	s1all []int
 	s1at  int
 }
@@ -314,19 +313,14 @@ func (st *state) decodeNext(m *Model, words []string, marginals bool) ([]int, []
 	return labels, conf
 }
 
-// decodeStacked labels one sentence with the first stage and, for a
-// two-stage model, relabels it with the second.
+// decodeStacked labels one sentence on its own: with the first stage and,
+// for a two-stage model, relabels it with the second.
 func (st *state) decodeStacked(m *Model, words []string, marginals bool) ([]int, []float64) {
-	st.fz.s1 = nil
-	if m.stage2 == nil {
-		return st.decode(m, words, marginals)
+	if m.stage2 != nil {
+		labels, _ := st.decode(m, words, false)
+		st.s1all, st.s1at = append(st.s1all[:0], labels...), 0
 	}
-	labels, _ := st.decode(m, words, false)
-	st.s1 = append(st.s1[:0], labels...)
-	st.fz.s1 = st.s1
-	labels, conf := st.decode(m.stage2, words, marginals)
-	st.fz.s1 = nil
-	return labels, conf
+	return st.decodeNext(m, words, marginals)
 }
 
 // TagDocument labels the pre-tokenised sentences of one document (gold

@@ -109,7 +109,7 @@ func Train(cfg TrainConfig, sents []Sentence) (*Model, error) {
 				words[j-a] = sents[held[j]].Words
 			}
 			for j, l := range st.labelDoc(mk, words) {
-				s1[held[a+j]] = slices.Clone(l)
+				s1[held[a+j]] = l
 			}
 			a = b
 		}
