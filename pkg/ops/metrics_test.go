@@ -58,7 +58,7 @@ func TestStuckConsumer(t *testing.T) {
 }
 
 func TestServerChecks(t *testing.T) {
-	s := NewServer("", zerolog.Nop())
+	s := NewServer(Config{}, zerolog.Nop())
 	s.Live("ok", func(context.Context) error { return nil })
 	s.Ready("kafka", func(context.Context) error { return context.DeadlineExceeded })
 	for path, want := range map[string]int{"/healthz": 200, "/readyz": 503, "/metrics": 200} {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sort"
 	"sync"
 	"time"
@@ -27,9 +28,24 @@ const Namespace = "newsflow"
 // Check is a health or readiness probe; nil means good.
 type Check func(ctx context.Context) error
 
+// Config is a service's operations endpoint.
+type Config struct {
+	Addr string // listen address; empty: off
+	// Pprof serves Go's profiles under /debug/pprof/ as well: CPU, heap,
+	// goroutines, what an operator asks for when a stage runs slow.
+	Pprof bool
+}
+
+// RegisterFlags adds the endpoint's flags with a service's default port.
+func (c *Config) RegisterFlags(fs *flag.FlagSet, def string) {
+	fs.StringVar(&c.Addr, "http-addr", def, "address of /metrics, /healthz and /readyz (empty: off)")
+	fs.BoolVar(&c.Pprof, "pprof", false, "also serve Go's profiles under /debug/pprof/ on the http address")
+}
+
 // Server is a service's operations endpoint.
 type Server struct {
 	addr     string
+	pprof    bool
 	log      zerolog.Logger
 	registry *prometheus.Registry
 
@@ -39,16 +55,11 @@ type Server struct {
 	listener  net.Listener
 }
 
-// RegisterFlags adds the listen address flag with a service's default port.
-func RegisterFlags(fs *flag.FlagSet, addr *string, def string) {
-	fs.StringVar(addr, "http-addr", def, "address of /metrics, /healthz and /readyz (empty: off)")
-}
-
 // NewServer builds the endpoint; Run serves it.
-func NewServer(addr string, log zerolog.Logger) *Server {
+func NewServer(c Config, log zerolog.Logger) *Server {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return &Server{addr: addr, log: log, registry: reg, liveness: map[string]Check{}, readiness: map[string]Check{}}
+	return &Server{addr: c.Addr, pprof: c.Pprof, log: log, registry: reg, liveness: map[string]Check{}, readiness: map[string]Check{}}
 }
 
 // Addr is the configured listen address; empty when the endpoint is off.
@@ -71,12 +82,19 @@ func (s *Server) Ready(name string, c Check) {
 	s.readiness[name] = c
 }
 
-// Handler serves the three endpoints.
+// Handler serves the three endpoints, and the profiles when configured.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{Registry: s.registry}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { s.serveChecks(w, r, s.liveness) })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) { s.serveChecks(w, r, s.readiness) })
+	if s.pprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
 	return mux
 }
 

@@ -55,7 +55,7 @@ func TestStage(t *testing.T) {
 		mu.Unlock()
 		return nil
 	}
-	srv := ops.NewServer("127.0.0.1:0", zerolog.Nop())
+	srv := ops.NewServer(ops.Config{Addr: "127.0.0.1:0"}, zerolog.Nop())
 	st, err := New(Config{Name: "test", Topic: topic, Group: "stage-test", Partitions: 4, MaxInFlight: 4,
 		RetryMax: 5, RetryInitial: 10 * time.Millisecond, RetryMaxPause: 50 * time.Millisecond}, conn, handler, nil, nil, zerolog.Nop())
 	if err != nil {

@@ -172,8 +172,8 @@ func runService(ctx context.Context, args []string, getenv func(string) string, 
 	var logCfg logging.Config
 	logCfg.RegisterFlags(fs)
 	printConfig := fs.Bool("print-config", false, "print the effective configuration (secrets redacted) and exit")
-	var httpAddr string
-	ops.RegisterFlags(fs, &httpAddr, ":9102")
+	var opsCfg ops.Config
+	opsCfg.RegisterFlags(fs, ":9102")
 	stuckAfter := fs.Duration("stuck-after", 5*time.Minute, "a partition with lag and no progress for this long fails /healthz")
 	tc := addTaggerFlags(fs)
 	version := fs.String("enrichment-version", "", "enrichment version to stamp (default: the built-in version)")
@@ -193,8 +193,8 @@ func runService(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	// With no -http-addr there is nobody to read metrics: skip them all,
 	// which is also how their cost is measured.
-	instrumented := httpAddr != ""
-	srv := ops.NewServer(httpAddr, log)
+	instrumented := opsCfg.Addr != ""
+	srv := ops.NewServer(opsCfg, log)
 	opts := versionOption(*version)
 	if instrumented {
 		tm, err := ops.NewTaggerMetrics(srv.Registry())

@@ -90,7 +90,7 @@ type common struct {
 	compression string
 	log         logging.Config
 	printConfig bool
-	httpAddr    string
+	opsCfg      ops.Config
 	ops         *ops.Server
 }
 
@@ -110,7 +110,7 @@ func newCommon(name, usage string, stderr io.Writer) *common {
 	if name == "files" {
 		def = ""
 	}
-	ops.RegisterFlags(c.fs, &c.httpAddr, def)
+	c.opsCfg.RegisterFlags(c.fs, def)
 	return c
 }
 
@@ -164,7 +164,7 @@ func (c *common) connect(ctx context.Context, log zerolog.Logger) (*publish.Kafk
 // serveOps serves /metrics, /healthz and /readyz on -http-addr, with the
 // articles published and, once a feed poller registers them, feed metrics.
 func (c *common) serveOps(ctx context.Context, log zerolog.Logger, pub *publish.Kafka, admin *kafka.Admin) (func(), error) {
-	c.ops = ops.NewServer(c.httpAddr, log)
+	c.ops = ops.NewServer(c.opsCfg, log)
 	c.ops.Ready("kafka", func(ctx context.Context) error {
 		_, err := admin.Partitions(ctx, c.topic)
 		return err

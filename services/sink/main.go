@@ -75,8 +75,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	var logCfg logging.Config
 	logCfg.RegisterFlags(fs)
 	printConfig := fs.Bool("print-config", false, "print the effective configuration (secrets redacted) and exit")
-	var httpAddr string
-	ops.RegisterFlags(fs, &httpAddr, ":9103")
+	var opsCfg ops.Config
+	opsCfg.RegisterFlags(fs, ":9103")
 	stuckAfter := fs.Duration("stuck-after", 5*time.Minute, "a partition with lag and no progress for this long fails /healthz")
 	if err := config.Parse(fs, args, getenv); err != nil {
 		return err
@@ -117,7 +117,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrateTargets(ctx, parsed, openOpts, stdout)
 	}
 
-	srv := ops.NewServer(httpAddr, log)
+	srv := ops.NewServer(opsCfg, log)
 	bm, err := ops.NewBatchMetrics(srv.Registry())
 	if err != nil {
 		return err

@@ -382,7 +382,7 @@ func (st *state) tagField(m *Model, lang, field, text string, factor float64, ou
 }
 
 // decode labels one sentence; with marginals it also returns the posterior
-// of each chosen label.
+// of each chosen label when the sentence has a mention (nil otherwise).
 func (st *state) decode(m *Model, words []string, marginals bool) ([]int, []float64) {
 	n := len(words)
 	st.fz.res = &m.res
@@ -396,7 +396,9 @@ func (st *state) decode(m *Model, words []string, marginals bool) ([]int, []floa
 	st.labels = slices.Grow(st.labels[:0], n)[:n]
 	st.back = slices.Grow(st.back[:0], n*numLabels)[:n*numLabels]
 	m.viterbi(st.em, n, st.labels, st.back)
-	if !marginals {
+	// Posteriors are read only at mentions: a sentence without one (label
+	// 0 throughout) needs no forward-backward.
+	if !marginals || !slices.ContainsFunc(st.labels, func(l int) bool { return l != 0 }) {
 		return st.labels, nil
 	}
 	st.ex = slices.Grow(st.ex[:0], n*numLabels)[:n*numLabels]

@@ -1,6 +1,7 @@
 package sentiment
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 )
@@ -213,5 +214,42 @@ func TestCompoundHeads(t *testing.T) {
 		if tt.negative && s >= 0 || !tt.negative && s != 0 {
 			t.Errorf("%s %q = %.3f, want negative=%v (neutral otherwise)", tt.lang, tt.text, s, tt.negative)
 		}
+	}
+}
+
+// TestDerivedMemo checks that remembering derived valences changes no
+// score, and that the memo stays bounded.
+func TestDerivedMemo(t *testing.T) {
+	tg := testTagger(t)
+	words := map[string][]string{
+		"en": {"disastrously", "well-deserved", "cheerfulness", "unhappily", "tables", "2024"},
+		"de": {"wirtschaftskrisen", "katastrophalen", "friedensverhandlungen", "hausbau"},
+		"nl": {"rampzalige", "vredesbesprekingen"},
+	}
+	sc := newScratch()
+	nonzero := 0
+	for lang, ws := range words {
+		l := tg.langs[lang]
+		for round := range 2 { // the second round reads the memo
+			for _, w := range ws {
+				want := newScratch().lookup(l, []byte(w))
+				if want != 0 {
+					nonzero++
+				}
+				if got := sc.lookup(l, []byte(w)); got != want {
+					t.Errorf("%s %q round %d: %v, want %v", lang, w, round, got, want)
+				}
+			}
+		}
+	}
+	if nonzero == 0 {
+		t.Fatal("no word derived a valence; the test reads nothing")
+	}
+	l := tg.langs["en"]
+	for i := range 3 * maxDerived {
+		sc.lookup(l, fmt.Appendf(nil, "unknownword%d", i))
+	}
+	if n := len(sc.derived[l]); n > maxDerived {
+		t.Errorf("memo holds %d words, limit %d", n, maxDerived)
 	}
 }

@@ -44,6 +44,10 @@ type scratch struct {
 	norm []byte
 	key  []byte
 	env  *snowballstem.Env
+	// derived remembers, per language, the valence lookup derived for
+	// words that are not lexicon entries themselves (stemming is the
+	// costly part of scoring, and news repeats its words).
+	derived map[*language]map[string]float32
 	// trace, when set, receives how each lexicon word entered the sum
 	// (training uses it).
 	trace func(h Hit)
@@ -548,7 +552,7 @@ func (sc *scratch) pushWord(l *language, i, j, ns int, upper, caps, quoted bool)
 	} else if v, ok := l.lex.words[string(key)]; ok {
 		t.val, t.exact = v, true
 	} else {
-		t.val = sc.lookup(l, key)
+		t.val = sc.derive(l, key)
 	}
 	sc.toks = append(sc.toks, t)
 }
@@ -557,13 +561,40 @@ func (sc *scratch) pushWord(l *language, i, j, ns int, upper, caps, quoted bool)
 // snowball stem, the head of a compound, or the last part of a hyphenated
 // word.
 func (sc *scratch) lookup(l *language, key []byte) float32 {
-	lx := l.lex
-	if v, ok := lx.words[string(key)]; ok {
+	if v, ok := l.lex.words[string(key)]; ok {
 		return v
 	}
+	return sc.derive(l, key)
+}
+
+// maxDerived bounds the remembered derivations per language: about a
+// megabyte, past which the memo starts again.
+const maxDerived = 1 << 14
+
+// derive is lookup for a word that is not a lexicon entry: its stem, the
+// head of a compound or the last part of a hyphenated word, remembered.
+func (sc *scratch) derive(l *language, key []byte) float32 {
 	if len(key) < 4 || isNumber(key) {
 		return 0
 	}
+	memo := sc.derived[l]
+	if v, ok := memo[string(key)]; ok {
+		return v
+	}
+	v := sc.deriveOnce(l, key)
+	if memo == nil || len(memo) >= maxDerived {
+		if sc.derived == nil {
+			sc.derived = map[*language]map[string]float32{}
+		}
+		memo = make(map[string]float32, 1024)
+		sc.derived[l] = memo
+	}
+	memo[string(key)] = v
+	return v
+}
+
+func (sc *scratch) deriveOnce(l *language, key []byte) float32 {
+	lx := l.lex
 	sc.env.SetCurrent(string(key))
 	l.rules.stem(sc.env)
 	stem := sc.env.Current()
