@@ -30,21 +30,22 @@ type transport struct {
 }
 
 type pipe struct {
-	Mode        string    `json:"mode"`
-	Articles    int       `json:"articles"`
-	Size        int       `json:"size"`
-	Targets     []string  `json:"targets"`
-	Taggers     string    `json:"taggers"`
-	Workers     int       `json:"enrich_workers"`
-	IngestRate  float64   `json:"ingest_per_second"`
-	Rate        float64   `json:"pipeline_per_second"`
-	Seconds     float64   `json:"seconds"`
-	OfferedRate float64   `json:"offered_per_second"`
-	P50         float64   `json:"latency_p50_seconds"`
-	P90         float64   `json:"latency_p90_seconds"`
-	P99         float64   `json:"latency_p99_seconds"`
-	Max         float64   `json:"latency_max_seconds"`
-	Latencies   []float64 `json:"latencies_seconds"`
+	Mode        string             `json:"mode"`
+	Articles    int                `json:"articles"`
+	Size        int                `json:"size"`
+	Targets     []string           `json:"targets"`
+	Taggers     string             `json:"taggers"`
+	Workers     int                `json:"enrich_workers"`
+	IngestRate  float64            `json:"ingest_per_second"`
+	Rate        float64            `json:"pipeline_per_second"`
+	Seconds     float64            `json:"seconds"`
+	OfferedRate float64            `json:"offered_per_second"`
+	P50         float64            `json:"latency_p50_seconds"`
+	P90         float64            `json:"latency_p90_seconds"`
+	P99         float64            `json:"latency_p99_seconds"`
+	Max         float64            `json:"latency_max_seconds"`
+	Latencies   []float64          `json:"latencies_seconds"`
+	CPU         map[string]float64 `json:"cpu_ms_per_article"`
 }
 
 func main() {
@@ -86,7 +87,8 @@ func report(dir, out string) error {
 	b.WriteString(enrich)
 
 	b.WriteString("## End to end\n\nIngest, enrich and sink as separate processes on the embedded broker (on disk, in the\nbenchmark process), generated articles in five languages (`e2e/gen`).\n\n")
-	b.WriteString("| run | taggers | enrich workers | sinks | articles | article size | ingest/s | end-to-end articles/s |\n|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("CPU is milliseconds per article of each process (the broker's in the benchmark process's).\n\n")
+	b.WriteString("| run | taggers | enrich workers | sinks | articles | article size | ingest/s | end-to-end articles/s | CPU ingest / enrich / sink / broker |\n|---|---|---|---|---|---|---|---|---|\n")
 	runs := map[string]pipe{}
 	for _, name := range []string{"e2e-full-sqlite", "e2e-full", "e2e-full-2workers", "e2e-passthrough", "e2e-passthrough-nometrics"} {
 		var p pipe
@@ -94,8 +96,12 @@ func report(dir, out string) error {
 			continue
 		}
 		runs[name] = p
-		fmt.Fprintf(&b, "| %s | %s | %d | %s | %d | ~%d B | %.0f | %.0f |\n", name, p.Taggers, p.Workers,
-			strings.Join(p.Targets, ", "), p.Articles, p.Size, p.IngestRate, p.Rate)
+		cpu := ""
+		if p.CPU != nil {
+			cpu = fmt.Sprintf("%.2f / %.2f / %.2f / %.2f", p.CPU["ingest"], p.CPU["enrich"], p.CPU["sink"], p.CPU["broker"])
+		}
+		fmt.Fprintf(&b, "| %s | %s | %d | %s | %d | ~%d B | %.0f | %.0f | %s |\n", name, p.Taggers, p.Workers,
+			strings.Join(p.Targets, ", "), p.Articles, p.Size, p.IngestRate, p.Rate, cpu)
 	}
 	with, okW := runs["e2e-passthrough"]
 	without, okWo := runs["e2e-passthrough-nometrics"]

@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
@@ -50,6 +51,10 @@ type Result struct {
 	P99         float64   `json:"latency_p99_seconds,omitempty"`
 	Max         float64   `json:"latency_max_seconds,omitempty"`
 	Latencies   []float64 `json:"latencies_seconds,omitempty"`
+	// CPU is the CPU time per article, in milliseconds, of ingest, the
+	// enrich processes, the sink, and the benchmark process (broker and
+	// harness).
+	CPU map[string]float64 `json:"cpu_ms_per_article,omitempty"`
 }
 
 func main() {
@@ -174,6 +179,7 @@ func (r run) do() (*Result, error) {
 	if err := writeArticles(input, r.n, r.size, r.seed); err != nil {
 		return nil, err
 	}
+	cpu := r.cpuMeter(s)
 	start := time.Now()
 	report, err := s.Ingest(input)
 	if err != nil {
@@ -187,6 +193,9 @@ func (r run) do() (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w\n%s", err, s.Logs(3000))
 	}
+	if res.CPU, err = cpu(r.n); err != nil {
+		return nil, err
+	}
 	res.IngestRate = float64(r.n) / ingested.Seconds()
 	res.Rate = float64(r.n) / total.Seconds()
 	res.Seconds = total.Seconds()
@@ -194,7 +203,56 @@ func (r run) do() (*Result, error) {
 	fmt.Printf("articles: %d of ~%d bytes, taggers %s, %d enrich worker(s), sinks: %s\n", r.n, r.size, r.taggers, r.workers, strings.Join(r.targets, ", "))
 	fmt.Printf("ingest:   %6.0f articles/s (%s)\n", res.IngestRate, ingested.Round(time.Millisecond))
 	fmt.Printf("pipeline: %6.0f articles/s end to end (%s from first publish to last commit of every sink)\n", res.Rate, total.Round(time.Millisecond))
+	fmt.Printf("CPU per article: ingest %.3f ms, enrich %.3f ms, sink %.3f ms, broker and harness %.3f ms\n",
+		res.CPU["ingest"], res.CPU["enrich"], res.CPU["sink"], res.CPU["broker"])
 	return res, nil
+}
+
+// cpuMeter reads the CPU time used so far by the enrich processes, the
+// sink, this process (the broker runs in it) and its ended children (ingest,
+// the only one that ends during a run); the function it returns gives each
+// one's CPU time since then per article, in milliseconds.
+func (r run) cpuMeter(s *harness.Stack) func(articles int) (map[string]float64, error) {
+	procs := map[string][]string{"sink": {"sink"}}
+	for i := range r.workers {
+		procs["enrich"] = append(procs["enrich"], fmt.Sprintf("enrich-%d", i))
+	}
+	read := func() (map[string]time.Duration, error) {
+		out := map[string]time.Duration{"broker": rusage(syscall.RUSAGE_SELF), "ingest": rusage(syscall.RUSAGE_CHILDREN)}
+		for group, names := range procs {
+			for _, name := range names {
+				d, err := s.Proc(name).CPU()
+				if err != nil {
+					return nil, err
+				}
+				out[group] += d
+			}
+		}
+		return out, nil
+	}
+	before, err := read()
+	return func(articles int) (map[string]float64, error) {
+		if err != nil {
+			return nil, err
+		}
+		after, err := read()
+		if err != nil {
+			return nil, err
+		}
+		per := map[string]float64{}
+		for k, d := range after {
+			per[k] = float64(d-before[k]) / float64(time.Millisecond) / float64(articles)
+		}
+		return per, nil
+	}
+}
+
+// rusage is the user and system CPU time of this process or of its ended
+// children.
+func rusage(who int) time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(who, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // latency offers articles at a fixed rate and reads each one's latency from
