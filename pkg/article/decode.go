@@ -2,11 +2,13 @@ package article
 
 import (
 	"bytes"
-	"encoding/json"
+	stdjson "encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/segmentio/encoding/json"
 )
 
 // MaxMessageBytes is the largest encoded article accepted anywhere in the
@@ -108,16 +110,14 @@ func decodeJSON(data []byte, v any) error {
 	if bytes.IndexByte(data, 0) >= 0 {
 		return &DecodeError{Err: ErrNUL}
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(v); err != nil {
+	// segmentio's decoder: encoding/json's behaviour and error types at
+	// two to three times its speed, which the sink and enrich pay per article.
+	if err := json.Unmarshal(data, v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			return &DecodeError{Field: te.Field, Err: fmt.Errorf("%w: want %s, got %s", ErrInvalidField, te.Type, te.Value)}
 		}
 		return &DecodeError{Err: fmt.Errorf("%w: %w", ErrMalformed, err)}
-	}
-	if dec.More() {
-		return &DecodeError{Err: fmt.Errorf("%w: trailing data after the object", ErrMalformed)}
 	}
 	return nil
 }
@@ -163,7 +163,8 @@ func (a *Raw) Validate() error {
 
 // Encode marshals an article for the wire, refusing what would not decode.
 func Encode(v any) ([]byte, error) {
-	data, err := json.Marshal(v)
+	// encoding/json: segmentio's encoder does not know omitzero.
+	data, err := stdjson.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("encoding article: %w", err)
 	}

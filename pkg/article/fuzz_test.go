@@ -1,8 +1,10 @@
 package article
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"testing"
 	"unicode/utf8"
 )
@@ -92,6 +94,39 @@ func FuzzDecodeEnriched(f *testing.F) {
 		}
 		if _, err := DecodeEnriched(again); err != nil {
 			t.Fatalf("re-encoded article does not decode: %v", err)
+		}
+	})
+}
+
+// FuzzDecoderMatchesStd checks the decoder against encoding/json: the same
+// inputs are refused, and what both accept decodes to the same article.
+func FuzzDecoderMatchesStd(f *testing.F) {
+	e := Enriched{Raw: validRaw(), Enrichment: Enrichment{Version: "1.2.0", Language: &Language{Code: "nl", Confidence: 0.9},
+		Entities:  []Entity{{Span: Span{Field: "body", Start: 0, End: 4, Text: "Body"}, Type: PER, Confidence: 0.75}},
+		Date:      &Date{Published: "2020-09-05", Precision: "day", Source: "header"},
+		Sentiment: &Sentiment{Score: -0.25, Label: "negative"}}}
+	good, _ := json.Marshal(e)
+	f.Add(good)
+	f.Add([]byte(`{"schema_version":1,"Body":"x","BODY":"y"}`))
+	f.Add([]byte(`{"schema_version":1.5}`))
+	f.Add([]byte(`{"schema_version":1e400}`))
+	f.Add([]byte(`{"body":"\ud800"}`))
+	f.Add([]byte(`{"enrichment":{"entities":[{"start":-1,"end":"2"}]}}`))
+	f.Add([]byte(`{"ingested_at":"2026-13-01T00:00:00Z"}`))
+	f.Add([]byte(`{"title":"a"} x`))
+	f.Add([]byte(`{"body":"a\b"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var ours, std Enriched
+		errOurs := decodeJSON(data, &ours)
+		if len(data) > MaxMessageBytes || !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
+			return // refused before decoding
+		}
+		errStd := json.Unmarshal(data, &std)
+		if (errOurs == nil) != (errStd == nil) {
+			t.Fatalf("decoder error %v, encoding/json error %v", errOurs, errStd)
+		}
+		if errOurs == nil && !reflect.DeepEqual(ours, std) {
+			t.Fatalf("decoded differently:\n%+v\n%+v", ours, std)
 		}
 	})
 }
