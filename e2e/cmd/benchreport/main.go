@@ -358,6 +358,15 @@ func nextSection(runs map[string]pipe, slowest slowestTagger, ts []transport) st
 		lines = append(lines, fmt.Sprintf("- **Enrichment limits the pipeline**: end to end with all four taggers %.0f articles/s, with enrichment reduced to "+
 			"pass-through %.0f (%.0f times as fast); transport and sink are not where an article's time goes.", full.Rate, pass.Rate, pass.Rate/full.Rate))
 	}
+	if okF && len(full.CPU) > 0 {
+		total := 0.0
+		for _, v := range full.CPU {
+			total += v
+		}
+		share := func(k string) float64 { return 100 * full.CPU[k] / total }
+		lines = append(lines, fmt.Sprintf("- **Where an article's CPU goes** end to end into SQLite with all taggers: %.1f ms in all, "+
+			"enrich %.0f %%, sink %.0f %%, broker %.0f %%, ingest %.0f %%.", total, share("enrich"), share("sink"), share("broker"), share("ingest")))
+	}
 	if slowest.name != "" {
 		lines = append(lines, fmt.Sprintf("- **Within enrichment, the %s tagger** takes %.0f %% of an article's time (table above); it is the one to make faster.", slowest.name, slowest.share))
 	}
