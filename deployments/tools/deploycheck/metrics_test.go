@@ -25,7 +25,7 @@ import (
 // that it is gathered.
 func exported(t *testing.T) map[string]map[string]bool {
 	t.Helper()
-	srv := ops.NewServer("", zerolog.Nop())
+	srv := ops.NewServer(ops.Config{}, zerolog.Nop())
 	reg := srv.Registry()
 	cm, err := ops.NewConsumerMetrics(reg, "enrich", "newsflow-enrich", "news.raw.v1", time.Minute)
 	if err != nil {
@@ -100,7 +100,7 @@ func routerMetrics(t *testing.T, reg prometheus.Registerer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wmetrics.NewPrometheusMetricsBuilder(reg, ops.Namespace, "").AddPrometheusRouterMetrics(router)
+	router.AddMiddleware(wmetrics.NewPrometheusMetricsBuilder(reg, ops.Namespace, "").NewRouterMiddleware().Middleware)
 	done := make(chan struct{})
 	router.AddConsumerHandler("enrich", "news.raw.v1", pubsub, func(msg *message.Message) error {
 		close(done)
@@ -133,7 +133,7 @@ func TestExportedNames(t *testing.T) {
 		"newsflow_consumer_assigned_partitions", "newsflow_consumer_committed_offset",
 		"newsflow_tagger_seconds_bucket", "newsflow_sink_batch_records_bucket", "newsflow_sink_batch_seconds_bucket",
 		"newsflow_sink_write_errors_total", "newsflow_sink_records_total",
-		"newsflow_handler_execution_time_seconds_bucket", "newsflow_subscriber_messages_received_total",
+		"newsflow_handler_execution_time_seconds_bucket",
 		"process_resident_memory_bytes", "go_goroutines",
 	}
 	var missing []string
