@@ -133,6 +133,7 @@ BENCH_CLIENTS := newsflow,newsflow-batched,kgo,watermill-kafka
 bench: build
 	@mkdir -p $(BENCH)
 	uptime > $(BENCH)/load.txt
+	cd e2e && $(GO) run ./cmd/hostspeed > ../$(BENCH)/hostspeed.txt
 	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 -benchtime 2s ./pkg/... ./services/enrich/... > $(BENCH)/go-bench.txt
 	cd e2e && $(GO) run ./cmd/transbench -n $(BENCH_TRANSPORT_N) -runs 3 -clients $(BENCH_CLIENTS),router-alone -json ../$(BENCH)/transport.json
 	cd e2e && $(GO) run ./cmd/transbench -n $(BENCH_TRANSPORT_N) -runs 3 -modes passthrough -sync-writes -clients $(BENCH_CLIENTS) -json ../$(BENCH)/transport-sync.json
@@ -146,6 +147,7 @@ bench: build
 	cd e2e && $(GO) run ./cmd/pipebench -rate 200 -duration 60s -to sqlite -json ../$(BENCH)/e2e-latency.json
 	cd e2e && $(GO) run ./cmd/scalebench -n 4000 -replay-n $(BENCH_N) -json ../$(BENCH)/scale.json
 	uptime >> $(BENCH)/load.txt
+	cd e2e && $(GO) run ./cmd/hostspeed >> ../$(BENCH)/hostspeed.txt
 	cd e2e && $(GO) run ./cmd/benchreport -dir ../$(BENCH) -out ../docs/benchmarks.md
 
 bench-sinks:

@@ -157,6 +157,16 @@ func machine(dir string) string {
 	if data, err := os.ReadFile(filepath.Join(dir, "load.txt")); err == nil {
 		fmt.Fprintf(&b, "- load average while the suite ran (start, end): %s\n", strings.TrimSpace(strings.ReplaceAll(string(data), "\n", "; ")))
 	}
+	if data, err := os.ReadFile(filepath.Join(dir, "hostspeed.txt")); err == nil {
+		var secs []string
+		for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+			if v, ok := strings.CutPrefix(l, "hostspeed "); ok {
+				secs = append(secs, v+" s")
+			}
+		}
+		fmt.Fprintf(&b, "- host speed: `e2e/cmd/hostspeed`'s fixed work took %s (start, end); less is faster. "+
+			"The host behind this machine changes, so compare two runs' rates only against it\n", strings.Join(secs, " and "))
+	}
 	b.WriteString("- the broker is the embedded kfake with an on-disk data directory, in the benchmark's process\n\n")
 	return b.String()
 }
