@@ -50,6 +50,7 @@ func TestDecodeRaw(t *testing.T) {
 		{name: "wrong type", input: with(func(m map[string]any) { m["body"] = 12 }), want: ErrInvalidField, field: "body"},
 		{name: "truncated", input: good[:len(good)/2], want: ErrMalformed},
 		{name: "trailing data", input: append(append([]byte{}, good...), []byte(` {}`)...), want: ErrMalformed},
+		{name: "nested too deep in an unknown field", input: append([]byte(`{"x":`+strings.Repeat("[", 10001)+strings.Repeat("]", 10001)+`,`), good[1:]...), want: ErrMalformed},
 		{name: "bad published", input: with(func(m map[string]any) { m["published"] = "14/09/2020" }), want: ErrDate, field: "published"},
 		{name: "no source type", input: with(func(m map[string]any) { m["source"] = map[string]any{} }), want: ErrInvalidField, field: "source.type"},
 		{name: "no ingested_at", input: with(func(m map[string]any) { delete(m, "ingested_at") }), want: ErrInvalidField, field: "ingested_at"},

@@ -110,6 +110,9 @@ func decodeJSON(data []byte, v any) error {
 	if bytes.IndexByte(data, 0) >= 0 {
 		return &DecodeError{Err: ErrNUL}
 	}
+	if tooDeep(data) {
+		return &DecodeError{Err: fmt.Errorf("%w: nested deeper than %d", ErrMalformed, maxDepth)}
+	}
 	// segmentio's decoder: encoding/json's behaviour and error types at
 	// two to three times its speed, which the sink and enrich pay per article.
 	if err := json.Unmarshal(data, v); err != nil {
@@ -120,6 +123,43 @@ func decodeJSON(data []byte, v any) error {
 		return &DecodeError{Err: fmt.Errorf("%w: %w", ErrMalformed, err)}
 	}
 	return nil
+}
+
+// maxDepth is encoding/json's nesting limit. segmentio's decoder has none:
+// it skips an unknown field nested 400,000 deep, in 300 ms, where
+// encoding/json refuses the message in 0.3 ms.
+const maxDepth = 10000
+
+// tooDeep reports whether JSON nests arrays and objects deeper than
+// maxDepth. Counting brackets first keeps the exact scan for messages with
+// that many.
+func tooDeep(data []byte) bool {
+	if bytes.Count(data, []byte{'['})+bytes.Count(data, []byte{'{'}) <= maxDepth {
+		return false
+	}
+	depth, inString, escaped := 0, false, false
+	for _, c := range data {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			if depth++; depth > maxDepth {
+				return true
+			}
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return false
 }
 
 // Validate checks the rules of the v1 contract that JSON decoding cannot.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -115,6 +116,8 @@ func FuzzDecoderMatchesStd(f *testing.F) {
 	f.Add([]byte(`{"ingested_at":"2026-13-01T00:00:00Z"}`))
 	f.Add([]byte(`{"title":"a"} x`))
 	f.Add([]byte(`{"body":"a\b"}`))
+	f.Add([]byte(`{"x":` + strings.Repeat("[", 10000) + strings.Repeat("]", 10000) + `,"title":"[\"[{"}`))
+	f.Add([]byte(`{"x":` + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + `}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var ours, std Enriched
 		errOurs := decodeJSON(data, &ours)
