@@ -177,10 +177,16 @@ func (c *ConnConfig) resolve() (*conn, error) {
 		},
 		transport: &kafkago.Transport{
 			ClientID: clientID, DialTimeout: timeout, TLS: tlsCfg, SASL: mech,
-			MetadataTTL: 10 * time.Second, IdleTimeout: 60 * time.Second,
+			MetadataTTL: metadataTTL, IdleTimeout: 60 * time.Second,
 		},
 	}, nil
 }
+
+// metadataTTL is how long a transport serves the cluster's metadata from
+// its cache. A topic another client creates stays unknown to it that long
+// (Publisher.writeGroup waits it out), so it is short: one small request
+// every two seconds per client.
+const metadataTTL = 2 * time.Second
 
 func (c *conn) client() *kafkago.Client {
 	return &kafkago.Client{Addr: kafkago.TCP(c.brokers...), Transport: c.transport, Timeout: 30 * time.Second}

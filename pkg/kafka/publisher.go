@@ -200,6 +200,17 @@ func (p *Publisher) writeGroup(group []*pending, n int) {
 		all = append(all, q.msgs...)
 	}
 	err := p.writer.WriteMessages(p.ctx, all...)
+	// The writer reads partition counts from its transport's cached
+	// metadata, which may predate a topic another client created since:
+	// it then refuses the whole write at once, before sending anything.
+	// Try again until the cache has been refreshed.
+	for wait := time.Duration(0); errors.Is(err, kafkago.UnknownTopicOrPartition) && wait < 3*metadataTTL; wait += metadataTTL / 8 {
+		select {
+		case <-time.After(metadataTTL / 8):
+		case <-p.ctx.Done():
+		}
+		err = p.writer.WriteMessages(p.ctx, all...)
+	}
 	var werrs kafkago.WriteErrors
 	perMessage := errors.As(err, &werrs) && len(werrs) == len(all)
 	i := 0
