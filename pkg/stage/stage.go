@@ -15,6 +15,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/components/metrics"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/newsflow/newsflow/pkg/article"
@@ -286,11 +287,7 @@ func (s *Stage) build() (*message.Router, error) {
 		return nil, err
 	}
 	if s.srv != nil {
-		// Watermill's handler time histogram, but not its subscriber
-		// decorator: that costs a goroutine, a channel hop and a label map
-		// per message, and counts what messages_processed_total and
-		// consumer_messages_total count already.
-		router.AddMiddleware(metrics.NewPrometheusMetricsBuilder(s.srv.Registry(), ops.Namespace, "").NewRouterMiddleware().Middleware)
+		router.AddMiddleware(HandlerMetrics(s.srv.Registry()))
 		router.AddMiddleware(s.countOutcomes)
 	}
 	router.AddMiddleware(s.logFailures)
@@ -317,6 +314,15 @@ func (s *Stage) build() (*message.Router, error) {
 	h := s.handler
 	router.AddConsumerHandler(cfg.Name, cfg.Topic, sub, func(msg *message.Message) error { return h(msg) })
 	return router, nil
+}
+
+// HandlerMetrics is the router middleware every stage exports its handler
+// time with: watermill's histogram under newsflow's namespace. Not
+// watermill's subscriber decorator, which costs a goroutine, a channel hop
+// and a label map per message to count what messages_processed_total and
+// consumer_messages_total count already.
+func HandlerMetrics(reg prometheus.Registerer) message.HandlerMiddleware {
+	return metrics.NewPrometheusMetricsBuilder(reg, ops.Namespace, "").NewRouterMiddleware().Middleware
 }
 
 // countOutcomes counts what became of each message, outside the dead-letter

@@ -90,11 +90,12 @@ func newPipeline(cfg taggerConfig, opts ...pipeline.Option) (*pipeline.Pipeline,
 			// Outside models are checked at start, not on first use.
 			err = ents.Load()
 		}
-		if err != nil && ecfg.Replace != nil {
-			return nil, fmt.Errorf("entity tagger (models from %s): %w", cfg.entityModels, err)
-		}
 		if err != nil {
-			return nil, fmt.Errorf("entity tagger: %w", err)
+			where := ""
+			if ecfg.Replace != nil {
+				where = " (models from " + cfg.entityModels + ")"
+			}
+			return nil, fmt.Errorf("entity tagger%s: %w", where, err)
 		}
 		taggers = append(taggers, ents)
 	}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
-	wmetrics "github.com/ThreeDotsLabs/watermill/components/metrics"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/newsflow/newsflow/pkg/kafka"
 	"github.com/newsflow/newsflow/pkg/ops"
+	"github.com/newsflow/newsflow/pkg/stage"
 )
 
 // exported maps each metric name the services can export (histograms as
@@ -100,7 +100,7 @@ func routerMetrics(t *testing.T, reg prometheus.Registerer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	router.AddMiddleware(wmetrics.NewPrometheusMetricsBuilder(reg, ops.Namespace, "").NewRouterMiddleware().Middleware)
+	router.AddMiddleware(stage.HandlerMetrics(reg))
 	done := make(chan struct{})
 	router.AddConsumerHandler("enrich", "news.raw.v1", pubsub, func(msg *message.Message) error {
 		close(done)

@@ -18,35 +18,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/newsflow/newsflow/e2e/benchresult"
 )
 
-type transport struct {
-	Client   string  `json:"client"`
-	Mode     string  `json:"mode"`
-	Messages int     `json:"messages"`
-	Seconds  float64 `json:"seconds"`
-	CPU      float64 `json:"cpu_seconds"`
-	Allocs   uint64  `json:"heap_allocs"`
-}
-
-type pipe struct {
-	Mode        string             `json:"mode"`
-	Articles    int                `json:"articles"`
-	Size        int                `json:"size"`
-	Targets     []string           `json:"targets"`
-	Taggers     string             `json:"taggers"`
-	Workers     int                `json:"enrich_workers"`
-	IngestRate  float64            `json:"ingest_per_second"`
-	Rate        float64            `json:"pipeline_per_second"`
-	Seconds     float64            `json:"seconds"`
-	OfferedRate float64            `json:"offered_per_second"`
-	P50         float64            `json:"latency_p50_seconds"`
-	P90         float64            `json:"latency_p90_seconds"`
-	P99         float64            `json:"latency_p99_seconds"`
-	Max         float64            `json:"latency_max_seconds"`
-	Latencies   []float64          `json:"latencies_seconds"`
-	CPU         map[string]float64 `json:"cpu_ms_per_article"`
-}
+type (
+	transport = benchresult.Transport
+	pipe      = benchresult.Pipe
+)
 
 func main() {
 	dir := flag.String("dir", "var/bench", "directory with the benchmark outputs")
@@ -187,9 +166,9 @@ func medians(ts []transport) (map[[2]string]agg, []string, []string) {
 	var modes, clients []string
 	for _, t := range ts {
 		k := [2]string{t.Mode, t.Client}
-		rates[k] = append(rates[k], float64(t.Messages)/t.Seconds)
-		cpus[k] = append(cpus[k], t.CPU*1e6/float64(t.Messages))
-		allocs[k] = append(allocs[k], float64(t.Allocs)/float64(t.Messages))
+		rates[k] = append(rates[k], t.PerSecond())
+		cpus[k] = append(cpus[k], t.CPUPer1000())
+		allocs[k] = append(allocs[k], t.AllocsPerMsg())
 		if !slices.Contains(modes, t.Mode) {
 			modes = append(modes, t.Mode)
 		}
@@ -254,13 +233,7 @@ func transportTable(ts []transport) string {
 
 // scaleSection reports enrichment scaling, the rebalance pause and replay.
 func scaleSection(path string) string {
-	var rs []struct {
-		Name     string  `json:"name"`
-		Articles int     `json:"articles"`
-		Seconds  float64 `json:"seconds"`
-		Rate     float64 `json:"per_second"`
-		Pause    float64 `json:"longest_pause_seconds"`
-	}
+	var rs []benchresult.Scale
 	if readJSON(path, &rs) != nil || len(rs) == 0 {
 		return ""
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	_ "modernc.org/sqlite"
 
+	"github.com/newsflow/newsflow/e2e/benchresult"
 	"github.com/newsflow/newsflow/e2e/gen"
 	"github.com/newsflow/newsflow/e2e/harness"
 	"github.com/newsflow/newsflow/pkg/article"
@@ -35,27 +36,7 @@ import (
 )
 
 // Result is what one run measured.
-type Result struct {
-	Mode        string    `json:"mode"` // throughput or latency
-	Articles    int       `json:"articles"`
-	Size        int       `json:"size"`
-	Targets     []string  `json:"targets"`
-	Taggers     string    `json:"taggers"`
-	Workers     int       `json:"enrich_workers"`
-	IngestRate  float64   `json:"ingest_per_second,omitempty"`
-	Rate        float64   `json:"pipeline_per_second,omitempty"`
-	Seconds     float64   `json:"seconds"`
-	OfferedRate float64   `json:"offered_per_second,omitempty"`
-	P50         float64   `json:"latency_p50_seconds,omitempty"`
-	P90         float64   `json:"latency_p90_seconds,omitempty"`
-	P99         float64   `json:"latency_p99_seconds,omitempty"`
-	Max         float64   `json:"latency_max_seconds,omitempty"`
-	Latencies   []float64 `json:"latencies_seconds,omitempty"`
-	// CPU is the CPU time per article, in milliseconds, of ingest, the
-	// enrich processes, the sink, and the benchmark process (broker and
-	// harness).
-	CPU map[string]float64 `json:"cpu_ms_per_article,omitempty"`
-}
+type Result = benchresult.Pipe
 
 func main() {
 	n := flag.Int("n", 10000, "articles to push through (throughput mode)")

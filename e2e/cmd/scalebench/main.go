@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/newsflow/newsflow/e2e/benchresult"
 	"github.com/newsflow/newsflow/e2e/gen"
 	"github.com/newsflow/newsflow/e2e/harness"
 	"github.com/newsflow/newsflow/pkg/article"
@@ -31,13 +32,7 @@ type worker struct {
 }
 
 // Result is one configuration's figure.
-type Result struct {
-	Name     string  `json:"name"`
-	Articles int     `json:"articles"`
-	Seconds  float64 `json:"seconds"`
-	Rate     float64 `json:"per_second"`
-	Pause    float64 `json:"longest_pause_seconds,omitempty"`
-}
+type Result = benchresult.Scale
 
 func main() {
 	n := flag.Int("n", 4000, "articles per enrichment run")

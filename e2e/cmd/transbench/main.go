@@ -29,28 +29,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/newsflow/newsflow/e2e/benchresult"
 	"github.com/newsflow/newsflow/pkg/broker"
 )
 
 // Result is one measured run.
-type Result struct {
-	Client   string  `json:"client"`
-	Mode     string  `json:"mode"`
-	Run      int     `json:"run"`
-	Messages int     `json:"messages"`
-	Seconds  float64 `json:"seconds"`
-	CPU      float64 `json:"cpu_seconds"`
-	Allocs   uint64  `json:"heap_allocs"`
-}
-
-// PerSecond is the throughput.
-func (r Result) PerSecond() float64 { return float64(r.Messages) / r.Seconds }
-
-// AllocsPerMsg is heap allocations per message, client and broker together.
-func (r Result) AllocsPerMsg() float64 { return float64(r.Allocs) / float64(r.Messages) }
-
-// CPUPer1000 is CPU milliseconds per 1,000 messages.
-func (r Result) CPUPer1000() float64 { return r.CPU * 1000 / float64(r.Messages) * 1000 }
+type Result = benchresult.Transport
 
 // client runs the three modes.
 type client interface {
