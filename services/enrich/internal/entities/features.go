@@ -173,6 +173,9 @@ type featurizer struct {
 	buf    []byte
 	infos  []wordInfo
 	quoted []bool
+	// own marks, for each feature of the last extract, whether it is one
+	// of the word's own (a function of the word and the model alone).
+	own []bool
 	// Second stage: the first stage's labels of the sentence being
 	// featurised (nil in the first stage) and, per word, how the first
 	// stage labelled its occurrences in the article.
@@ -402,9 +405,19 @@ func hasPrefixFold(s, p string) bool {
 var padInfo = wordInfo{lower: 0xB05, shape: 0xB05}
 
 // extract appends the features of each token of a sentence to feats and the
-// end offset of each token's features to ends.
+// end offset of each token's features to ends. fz.own tells which of the
+// appended features are the word's own.
 func (fz *featurizer) extract(words []string, feats []uint64, ends []int32) ([]uint64, []int32) {
 	n := len(words)
+	base := len(feats)
+	fz.own = fz.own[:0]
+	// mark records feats[from:] as the word's own features and those
+	// before it, since the last mark, as not.
+	mark := func(from int, own bool) {
+		for len(fz.own) < len(feats)-base {
+			fz.own = append(fz.own, own && len(fz.own) >= from-base)
+		}
+	}
 	if cap(fz.infos) < n {
 		fz.infos = make([]wordInfo, n)
 	}
@@ -449,10 +462,14 @@ func (fz *featurizer) extract(words []string, feats []uint64, ends []int32) ([]u
 	for i := range n {
 		w := &infos[i]
 		p1, n1, p2, n2 := at(i-1), at(i+1), at(i-2), at(i+2)
+		from := len(feats)
 		feats = append(feats,
 			mix(tBias, 1),
 			mix(tLower, w.lower),
 			mix(tShape, w.shape),
+		)
+		mark(from, true)
+		feats = append(feats,
 			mix(tLowerM1, p1.lower),
 			mix(tLowerP1, n1.lower),
 			mix(tLowerM2, p2.lower),
@@ -467,6 +484,7 @@ func (fz *featurizer) extract(words []string, feats []uint64, ends []int32) ([]u
 			mix(tLowerM1Shape, mix(p1.lower, w.shape)),
 			mix(tShapeLowerP1, mix(w.shape, n1.lower)),
 		)
+		from = len(feats)
 		for k, h := range w.prefix {
 			if h != 0 {
 				feats = append(feats, mix(tPrefix+uint64(k), h))
@@ -480,13 +498,16 @@ func (fz *featurizer) extract(words []string, feats []uint64, ends []int32) ([]u
 		for f := w.flags; f != 0; f &= f - 1 {
 			feats = append(feats, mix(tFlag, uint64(f&-f)))
 		}
+		mark(from, true)
 		// Sentence-initial capitals say little: the model learns that from
 		// the position and case-bucket conjunctions.
 		first := i == 0 || (i == 1 && p1.flags&fPunct != 0)
 		if first {
 			feats = append(feats, mix(tFirst, 1), mix(tFirstShape, w.shape), mix(tCaseFirst, uint64(w.caseB)))
 		}
+		from = len(feats)
 		feats = append(feats, mix(tCase, uint64(w.caseB)|uint64(w.flags&(fInitCap|fAllCaps))<<8))
+		mark(from, true)
 		feats = append(feats, mix(tTrigramL, mix(p2.lower, p1.lower)), mix(tTrigramR, mix(n1.lower, n2.lower)))
 		if quoted[i] {
 			feats = append(feats, mix(tQuoted, uint64(w.flags&(fInitCap|fAllCaps))))
@@ -501,11 +522,13 @@ func (fz *featurizer) extract(words []string, feats []uint64, ends []int32) ([]u
 		if headline {
 			feats = append(feats, mix(tHeadShape, w.shape), mix(tHeadLower, mix(w.lower, uint64(w.caseB))))
 		}
+		from = len(feats)
 		if w.cluster[0] != 0 {
 			for _, c := range w.cluster {
 				feats = append(feats, mix(tCluster, c))
 			}
 		}
+		mark(from, true)
 		if p1.cluster[2] != 0 {
 			feats = append(feats, mix(tClusterM1, p1.cluster[2]), mix(tClusterM1, p1.cluster[0]))
 		}
@@ -518,6 +541,7 @@ func (fz *featurizer) extract(words []string, feats []uint64, ends []int32) ([]u
 		if n2.cluster[1] != 0 {
 			feats = append(feats, mix(tClusterP2, n2.cluster[1]))
 		}
+		from = len(feats)
 		if w.gaz != 0 {
 			caps := uint64(w.flags & (fInitCap | fAllCaps))
 			for g := w.gaz; g != 0; g &= g - 1 {
@@ -525,6 +549,7 @@ func (fz *featurizer) extract(words []string, feats []uint64, ends []int32) ([]u
 				feats = append(feats, mix(tGaz, b), mix(tGazWord, b|caps<<8))
 			}
 		}
+		mark(from, true)
 		if p1.gaz != 0 {
 			feats = append(feats, mix(tGazM1, uint64(p1.gaz)))
 		}
@@ -534,6 +559,7 @@ func (fz *featurizer) extract(words []string, feats []uint64, ends []int32) ([]u
 		if fz.s1 != nil {
 			feats = fz.stage2(feats, i, w)
 		}
+		mark(len(feats), false)
 		ends = append(ends, int32(len(feats)))
 	}
 	return feats, ends

@@ -240,10 +240,13 @@ func (m *Model) buildTable(keys []uint32, weights []int8, scales []float32) {
 // of the key so that keys alone (not full hashes) need to be stored.
 func slotOf(k uint32) uint64 { return uint64(k) * 0x9E3779B97F4A7C15 >> 20 }
 
-// scores fills s (len numLabels) with the emission scores of one token.
-func (m *Model) scores(feats []uint64, s []float32) {
-	var acc [numLabels]float32
-	for _, h := range feats {
+// addScores adds to acc the weights of those feats whose mark in own is
+// which, feature by feature.
+func (m *Model) addScores(acc *[numLabels]float32, feats []uint64, own []bool, which bool) {
+	for j, h := range feats {
+		if own[j] != which {
+			continue
+		}
 		k := featureKey(h)
 		for i := slotOf(k) & m.mask; ; i = (i + 1) & m.mask {
 			e := m.table[i]
@@ -259,7 +262,6 @@ func (m *Model) scores(feats []uint64, s []float32) {
 			}
 		}
 	}
-	copy(s, acc[:])
 }
 
 // viterbi finds the best label sequence given emission scores (n*numLabels).

@@ -221,6 +221,9 @@ type state struct {
 	beta   []float64
 	post   []float64
 	hist   map[uint64]histCounts
+	// own remembers, per model, the summed weights of each word's own
+	// features (ownScores).
+	own map[*Model]map[string][numLabels]float32
 	// s1all holds the first stage's labels of the article's sentences in
 	// order (two-stage models), s1at the next one decodeNext reads.
 	s1all []int
@@ -388,9 +391,24 @@ func (st *state) decode(m *Model, words []string, marginals bool) ([]int, []floa
 	st.fz.res = &m.res
 	st.feats, st.ends = st.fz.extract(words, st.feats[:0], st.ends[:0])
 	st.em = slices.Grow(st.em[:0], n*numLabels)[:n*numLabels]
+	memo := st.ownScores(m)
+	marks := st.fz.own
 	b := int32(0)
-	for i := range n {
-		m.scores(st.feats[b:st.ends[i]], st.em[i*numLabels:(i+1)*numLabels])
+	for i, w := range words {
+		// The word's own features, then its context's: the sum is the same
+		// whether the first part was remembered or not.
+		feats, own := st.feats[b:st.ends[i]], marks[b:st.ends[i]]
+		acc, ok := memo[w]
+		if !ok {
+			acc = [numLabels]float32{}
+			m.addScores(&acc, feats, own, true)
+			if len(memo) >= maxOwn {
+				clear(memo)
+			}
+			memo[strings.Clone(w)] = acc
+		}
+		m.addScores(&acc, feats, own, false)
+		copy(st.em[i*numLabels:(i+1)*numLabels], acc[:])
 		b = st.ends[i]
 	}
 	st.labels = slices.Grow(st.labels[:0], n)[:n]
@@ -411,6 +429,24 @@ func (st *state) decode(m *Model, words []string, marginals bool) ([]int, []floa
 		conf[i] = st.post[i*numLabels+l]
 	}
 	return st.labels, conf
+}
+
+// maxOwn bounds the words whose own scores a state remembers per model:
+// enough for the common words of a language's news (a few MB per model).
+const maxOwn = 1 << 14
+
+// ownScores returns the state's memory of the summed weights of words' own
+// features under m (features.go: the first part of each token's features).
+func (st *state) ownScores(m *Model) map[string][numLabels]float32 {
+	own := st.own[m]
+	if own == nil {
+		if st.own == nil {
+			st.own = map[*Model]map[string][numLabels]float32{}
+		}
+		own = make(map[string][numLabels]float32, 1024)
+		st.own[m] = own
+	}
+	return own
 }
 
 // TagWords labels pre-tokenised sentences (evaluation on gold tokens): it

@@ -570,3 +570,79 @@ func TestLowerCaseMentions(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnFeatures holds the decoder's memory of words' own scores to what
+// it assumes: the features extract marks as a word's own are the same
+// wherever the word stands (sentence start, headline, quotes, between
+// other neighbours, in another article), so remembering their sum
+// changes nothing.
+func TestOwnFeatures(t *testing.T) {
+	m, _, err := testTagger(t).Model("nl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := func(fz *featurizer, words []string) map[string][]uint64 {
+		feats, ends := fz.extract(words, nil, nil)
+		out := map[string][]uint64{}
+		b := int32(0)
+		for i, w := range words {
+			var fs []uint64
+			for j := b; j < ends[i]; j++ {
+				if fz.own[j] {
+					fs = append(fs, feats[j])
+				}
+			}
+			if len(fs) == 0 {
+				t.Fatalf("%q: no features marked as the word's own", w)
+			}
+			if prev, ok := out[w]; ok && !slices.Equal(prev, fs) {
+				t.Fatalf("%q: own features differ within a sentence", w)
+			}
+			out[w] = fs
+			b = ends[i]
+		}
+		return out
+	}
+	fz := newFeaturizer(&m.res)
+	fz.doc = map[uint64]uint8{}
+	docCase(fz.doc, nil, strings.Fields("Polen zegt nee tegen de EU"))
+	a := own(fz, strings.Fields(`Polen zegt " nee " tegen de EU in Brussel .`))
+	other := newFeaturizer(&m.res)
+	b := own(other, strings.Fields(`POLEN ZEGT NEE : de EU en Polen`))
+	c := own(other, strings.Fields(`Volgens de EU in Brussel zegt Polen " nee "`))
+	for _, set := range []map[string][]uint64{b, c} {
+		for w, fs := range set {
+			if prev, ok := a[w]; ok && !slices.Equal(prev, fs) {
+				t.Errorf("%q: own features depend on where the word stands", w)
+			}
+		}
+	}
+}
+
+// TestOwnMemo tags an article with a fresh tagger and after other articles
+// have filled its memory of words' own scores: the same entities, the same
+// confidences.
+func TestOwnMemo(t *testing.T) {
+	text := "Premier Rutte sprak in Den Haag met de Poolse president over Polen en de NAVO.\n\nPOLEN WIL MEER STEUN VAN DE EU\n\nRutte zei dat Polen \"een bondgenoot\" is."
+	fresh, err := New(DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := fresh.TagText(text, "nl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := testTagger(t)
+	for _, s := range []string{"Polen en Rutte: de NAVO in Den Haag.", "DE EU, POLEN EN RUTTE", text} {
+		if _, err := used.TagText(s, "nl"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := used.TagText(text, "nl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want) == 0 || !slices.Equal(got, want) {
+		t.Errorf("after other articles: %v\nfresh: %v", got, want)
+	}
+}
