@@ -85,8 +85,11 @@ func (p *Proc) CPU() (time.Duration, error) {
 	// the state (field 3); utime and stime are fields 14 and 15, in clock
 	// ticks of 1/100 s on Linux.
 	i := bytes.LastIndexByte(data, ')')
-	f := strings.Fields(string(data[i+1:]))
-	if i < 0 || len(f) < 13 {
+	var f []string
+	if i >= 0 {
+		f = strings.Fields(string(data[i+1:]))
+	}
+	if len(f) < 13 {
 		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", p.Cmd.Process.Pid)
 	}
 	var ticks int64

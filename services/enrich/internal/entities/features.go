@@ -411,11 +411,11 @@ func (fz *featurizer) extract(words []string, feats []uint64, ends []int32) ([]u
 	n := len(words)
 	base := len(feats)
 	fz.own = fz.own[:0]
-	// mark records feats[from:] as the word's own features and those
-	// before it, since the last mark, as not.
-	mark := func(from int, own bool) {
+	// markOwn records feats[from:] as the word's own features and those
+	// before from, since the last call, as not.
+	markOwn := func(from int) {
 		for len(fz.own) < len(feats)-base {
-			fz.own = append(fz.own, own && len(fz.own) >= from-base)
+			fz.own = append(fz.own, len(fz.own) >= from-base)
 		}
 	}
 	if cap(fz.infos) < n {
@@ -468,7 +468,7 @@ func (fz *featurizer) extract(words []string, feats []uint64, ends []int32) ([]u
 			mix(tLower, w.lower),
 			mix(tShape, w.shape),
 		)
-		mark(from, true)
+		markOwn(from)
 		feats = append(feats,
 			mix(tLowerM1, p1.lower),
 			mix(tLowerP1, n1.lower),
@@ -498,7 +498,7 @@ func (fz *featurizer) extract(words []string, feats []uint64, ends []int32) ([]u
 		for f := w.flags; f != 0; f &= f - 1 {
 			feats = append(feats, mix(tFlag, uint64(f&-f)))
 		}
-		mark(from, true)
+		markOwn(from)
 		// Sentence-initial capitals say little: the model learns that from
 		// the position and case-bucket conjunctions.
 		first := i == 0 || (i == 1 && p1.flags&fPunct != 0)
@@ -507,7 +507,7 @@ func (fz *featurizer) extract(words []string, feats []uint64, ends []int32) ([]u
 		}
 		from = len(feats)
 		feats = append(feats, mix(tCase, uint64(w.caseB)|uint64(w.flags&(fInitCap|fAllCaps))<<8))
-		mark(from, true)
+		markOwn(from)
 		feats = append(feats, mix(tTrigramL, mix(p2.lower, p1.lower)), mix(tTrigramR, mix(n1.lower, n2.lower)))
 		if quoted[i] {
 			feats = append(feats, mix(tQuoted, uint64(w.flags&(fInitCap|fAllCaps))))
@@ -528,7 +528,7 @@ func (fz *featurizer) extract(words []string, feats []uint64, ends []int32) ([]u
 				feats = append(feats, mix(tCluster, c))
 			}
 		}
-		mark(from, true)
+		markOwn(from)
 		if p1.cluster[2] != 0 {
 			feats = append(feats, mix(tClusterM1, p1.cluster[2]), mix(tClusterM1, p1.cluster[0]))
 		}
@@ -549,7 +549,7 @@ func (fz *featurizer) extract(words []string, feats []uint64, ends []int32) ([]u
 				feats = append(feats, mix(tGaz, b), mix(tGazWord, b|caps<<8))
 			}
 		}
-		mark(from, true)
+		markOwn(from)
 		if p1.gaz != 0 {
 			feats = append(feats, mix(tGazM1, uint64(p1.gaz)))
 		}
@@ -559,7 +559,7 @@ func (fz *featurizer) extract(words []string, feats []uint64, ends []int32) ([]u
 		if fz.s1 != nil {
 			feats = fz.stage2(feats, i, w)
 		}
-		mark(len(feats), false)
+		markOwn(len(feats)) // the rest of the token's features are context
 		ends = append(ends, int32(len(feats)))
 	}
 	return feats, ends

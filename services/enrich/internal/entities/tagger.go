@@ -221,9 +221,9 @@ type state struct {
 	beta   []float64
 	post   []float64
 	hist   map[uint64]histCounts
-	// own remembers, per model, the summed weights of each word's own
+	// memo remembers, per model, the summed weights of each word's own
 	// features (ownScores).
-	own map[*Model]map[string][numLabels]float32
+	memo map[*Model]map[string][numLabels]float32
 	// s1all holds the first stage's labels of the article's sentences in
 	// order (two-stage models), s1at the next one decodeNext reads.
 	s1all []int
@@ -438,15 +438,15 @@ const maxOwn = 1 << 14
 // ownScores returns the state's memory of the summed weights of words' own
 // features under m (features.go: the first part of each token's features).
 func (st *state) ownScores(m *Model) map[string][numLabels]float32 {
-	own := st.own[m]
-	if own == nil {
-		if st.own == nil {
-			st.own = map[*Model]map[string][numLabels]float32{}
+	memo := st.memo[m]
+	if memo == nil {
+		if st.memo == nil {
+			st.memo = map[*Model]map[string][numLabels]float32{}
 		}
-		own = make(map[string][numLabels]float32, 1024)
-		st.own[m] = own
+		memo = make(map[string][numLabels]float32, 1024)
+		st.memo[m] = memo
 	}
-	return own
+	return memo
 }
 
 // TagWords labels pre-tokenised sentences (evaluation on gold tokens): it
