@@ -4,7 +4,8 @@
 // model gets a second stage over the first stage's labels (-stack,
 // jack-knifed over five folds of the documents); the others are one stage,
 // because the second stage doubles a model's tagging time (see
-// docs/evaluation.md).
+// docs/evaluation.md). Each model is the mean of three averaged perceptrons
+// trained on different shuffles of the same sentences (-mix).
 //
 // The shipped models learn from every labelled sentence in shared/data/ner,
 // the evaluation splits included (-split all). make eval-entities trains
@@ -60,6 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	setWeights := fs.String("set-weight", "", "override corpus weights: name-prefix=weight,... (e.g. europeana=0.2)")
 	clip := fs.Float64("clip", 0.9999, "clip weights at this quantile of their magnitudes (0: no clipping)")
 	stack := fs.String("stack", "0,es=5", "folds of a second stage over the first stage's labels (jack-knifed over documents; 0: one stage): a default, then lang=folds overrides")
+	mix := fs.String("mix", "3", "perceptrons averaged into each model, each trained on its own shuffles (parameter mixing): a default, then lang=count overrides")
 	splitName := fs.String("split", "all", "what to learn from: all (every labelled sentence, for the shipped models) or train (the evaluation splits left out, for make eval-entities)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -76,6 +78,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	otherWeight, err := parseWeights(*other)
 	if err != nil {
 		return err
+	}
+	mixCount, err := parseWeights(*mix)
+	if err != nil {
+		return fmt.Errorf("-mix: %w", err)
 	}
 	stackFolds, err := parseWeights(*stack)
 	if err != nil {
@@ -132,7 +138,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 			err := trainOne(lang, sets, gaz, *out, entities.TrainConfig{
 				Lang: lang, Epochs: *epochs, Seed: *seed, MinCount: *minCount, Prune: *prune,
-				Algorithm: *algorithm, L2: *l2, Rate: *rate, Clip: *clip, Stack: int(stackFolds(lang)),
+				Algorithm: *algorithm, L2: *l2, Rate: *rate, Clip: *clip, Stack: int(stackFolds(lang)), Mix: int(mixCount(lang)),
 			}, otherWeight(lang), stderr, &mu)
 			if err != nil {
 				mu.Lock()

@@ -415,9 +415,13 @@ func TestTrainAlgorithms(t *testing.T) {
 		}
 		sents = append(sents, s)
 	}
-	for _, algo := range []string{"perceptron", "crf"} {
+	for _, algo := range []string{"perceptron", "perceptron-mix", "crf"} {
 		t.Run(algo, func(t *testing.T) {
-			m, err := Train(TrainConfig{Lang: "nl", Epochs: 8, Seed: 1, Algorithm: algo, Rate: 0.5, Clip: 0.9999}, sents)
+			cfg := TrainConfig{Lang: "nl", Epochs: 8, Seed: 1, Algorithm: algo, Rate: 0.5, Clip: 0.9999}
+			if algo == "perceptron-mix" {
+				cfg.Algorithm, cfg.Mix = "perceptron", 3
+			}
+			m, err := Train(cfg, sents)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -644,5 +648,58 @@ func TestOwnMemo(t *testing.T) {
 	}
 	if len(want) == 0 || !slices.Equal(got, want) {
 		t.Errorf("after other articles: %v\nfresh: %v", got, want)
+	}
+}
+
+// TestTrainMixed checks parameter mixing: one perceptron when Mix is 0 or
+// 1, else the mean of perceptrons trained on different shuffles.
+func TestTrainMixed(t *testing.T) {
+	// Ten sentences of three tokens with overlapping features, labelled so
+	// that the order of updates matters.
+	var sents []Sentence
+	var ds []denseSent
+	for i := range 10 {
+		sents = append(sents, Sentence{Words: []string{"a", "b", "c"}, Labels: []int{i % 5, 0, (i * 7) % 17}})
+		ds = append(ds, denseSent{
+			feats: []int32{int32(i % 4), 4, int32(5 + i%3), 4, int32(8 + i%2), int32(i % 4)},
+			ends:  []int32{2, 4, 6},
+		})
+	}
+	const nf = 10
+	cfg := TrainConfig{Epochs: 3, Seed: 7}
+	one, oneT := trainPerceptron(cfg, sents, ds, nf, func(string, ...any) {})
+	for _, mix := range []int{0, 1} {
+		cfg.Mix = mix
+		w, tw := trainMixed(cfg, sents, ds, nf, func(string, ...any) {})
+		if !slices.Equal(w, one) || tw != oneT {
+			t.Errorf("Mix %d: weights differ from one perceptron's", mix)
+		}
+	}
+	var runs [][]float32
+	var runsT [][numLabels + 1][numLabels]float32
+	for k := range 3 {
+		c := cfg
+		c.Seed = mixSeed(cfg.Seed, k)
+		w, tw := trainPerceptron(c, sents, ds, nf, func(string, ...any) {})
+		runs, runsT = append(runs, w), append(runsT, tw)
+	}
+	if slices.Equal(runs[0], runs[1]) || slices.Equal(runs[1], runs[2]) {
+		t.Fatal("perceptrons of different seeds came out alike: the test shows nothing")
+	}
+	cfg.Mix = 3
+	w, tw := trainMixed(cfg, sents, ds, nf, func(string, ...any) {})
+	for i := range w {
+		want := (runs[0][i] + runs[1][i] + runs[2][i]) * (1 / float32(3))
+		if w[i] != want {
+			t.Fatalf("weight %d = %v, want the mean %v", i, w[i], want)
+		}
+	}
+	for p := range tw {
+		for l := range tw[p] {
+			want := (runsT[0][p][l] + runsT[1][p][l] + runsT[2][p][l]) * (1 / float32(3))
+			if tw[p][l] != want {
+				t.Fatalf("transition %d->%d = %v, want the mean %v", p, l, tw[p][l], want)
+			}
+		}
 	}
 }

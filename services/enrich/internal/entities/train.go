@@ -46,6 +46,9 @@ type TrainConfig struct {
 	// stage's labels, trained on first-stage labels jack-knifed over this
 	// many folds of the documents.
 	Stack int
+	// Mix, when 2 or more, averages the weights of this many perceptrons
+	// trained on differently shuffled epochs (parameter mixing).
+	Mix int
 }
 
 // Train trains an averaged structured perceptron over IOB2 labels and
@@ -208,7 +211,7 @@ func trainStage(cfg TrainConfig, sents []Sentence, res resources, s1 [][]int, lo
 	var tw [numLabels + 1][numLabels]float32
 	switch cfg.Algorithm {
 	case "", "perceptron":
-		w, tw = trainPerceptron(cfg, sents, ds, nf, logf)
+		w, tw = trainMixed(cfg, sents, ds, nf, logf)
 	case "crf":
 		w, tw = trainCRF(cfg, sents, ds, nf, logf)
 	default:
@@ -268,6 +271,44 @@ func trainStage(cfg TrainConfig, sents []Sentence, res resources, s1 [][]int, lo
 	logf("kept %d of %d features, stage trained in %s", len(outKeys), nf, time.Since(start).Round(time.Millisecond))
 	return m, nil
 }
+
+// trainMixed trains cfg.Mix averaged perceptrons (at least one), each on
+// its own shuffles of the sentences, and returns the mean of their weights
+// (parameter mixing): the shuffle order alone moves dev-set F1 by about a
+// point, and the mean is steadier than any one of them.
+func trainMixed(cfg TrainConfig, sents []Sentence, ds []denseSent, nf int, logf func(string, ...any)) ([]float32, [numLabels + 1][numLabels]float32) {
+	w, tw := trainPerceptron(cfg, sents, ds, nf, logf)
+	if cfg.Mix < 2 {
+		return w, tw
+	}
+	for k := 1; k < cfg.Mix; k++ {
+		c := cfg
+		c.Seed = mixSeed(cfg.Seed, k)
+		wk, twk := trainPerceptron(c, sents, ds, nf, logf)
+		for i := range w {
+			w[i] += wk[i]
+		}
+		for p := range tw {
+			for l := range tw[p] {
+				tw[p][l] += twk[p][l]
+			}
+		}
+	}
+	inv := 1 / float32(cfg.Mix)
+	for i := range w {
+		w[i] *= inv
+	}
+	for p := range tw {
+		for l := range tw[p] {
+			tw[p][l] *= inv
+		}
+	}
+	return w, tw
+}
+
+// mixSeed is the shuffle seed of the k-th perceptron of a mix (k = 0 is
+// the configured seed).
+func mixSeed(seed uint64, k int) uint64 { return seed + uint64(k)*0x9e3779b97f4a7c15 }
 
 // constrainedViterbi decodes with per-token label masks.
 func constrainedViterbi(tr *[numLabels + 1][numLabels]float32, em []float32, n int, masks []uint32, out []int, back []int8) {
