@@ -4,8 +4,9 @@
 // model gets a second stage over the first stage's labels (-stack,
 // jack-knifed over five folds of the documents); the others are one stage,
 // because the second stage doubles a model's tagging time (see
-// docs/evaluation.md). Each model is the mean of three averaged perceptrons
-// trained on different shuffles of the same sentences (-mix).
+// docs/evaluation.md). Each model but the multilingual fallback is the mean
+// of three averaged perceptrons trained on different shuffles of the same
+// sentences (-mix).
 //
 // The shipped models learn from every labelled sentence in shared/data/ner,
 // the evaluation splits included (-split all). make eval-entities trains
@@ -61,7 +62,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	setWeights := fs.String("set-weight", "", "override corpus weights: name-prefix=weight,... (e.g. europeana=0.2)")
 	clip := fs.Float64("clip", 0.9999, "clip weights at this quantile of their magnitudes (0: no clipping)")
 	stack := fs.String("stack", "0,es=5", "folds of a second stage over the first stage's labels (jack-knifed over documents; 0: one stage): a default, then lang=folds overrides")
-	mix := fs.String("mix", "3", "perceptrons averaged into each model, each trained on its own shuffles (parameter mixing): a default, then lang=count overrides")
+	mix := fs.String("mix", "3,xx=1", "perceptrons averaged into each model, each trained on its own shuffles (parameter mixing): a default, then lang=count overrides")
 	splitName := fs.String("split", "all", "what to learn from: all (every labelled sentence, for the shipped models) or train (the evaluation splits left out, for make eval-entities)")
 	if err := fs.Parse(args); err != nil {
 		return err
