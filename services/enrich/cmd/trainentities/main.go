@@ -80,13 +80,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	mixCount, err := parseWeights(*mix)
+	mixCount, err := parseCounts(*mix, *langs)
 	if err != nil {
 		return fmt.Errorf("-mix: %w", err)
 	}
-	stackFolds, err := parseWeights(*stack)
+	stackFolds, err := parseCounts(*stack, *langs)
 	if err != nil {
-		return err
+		return fmt.Errorf("-stack: %w", err)
 	}
 	start := time.Now()
 	sets, err := corpus.Load(*data, split)
@@ -159,6 +159,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "trained %s in %s\n", *langs, time.Since(start).Round(time.Second))
 	return nil
+}
+
+// parseCounts reads counts in parseWeights's form ("3,xx=1") and checks
+// that each of langs gets a whole number.
+func parseCounts(s, langs string) (func(lang string) float32, error) {
+	count, err := parseWeights(s)
+	if err != nil {
+		return nil, err
+	}
+	for _, lang := range strings.Split(langs, ",") {
+		if c := count(lang); c != float32(int(c)) {
+			return nil, fmt.Errorf("%s gets %v: want a whole number", lang, c)
+		}
+	}
+	return count, nil
 }
 
 // parseWeights reads "0.25,de=0.1": a default weight and per-language ones.
