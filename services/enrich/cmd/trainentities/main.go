@@ -139,7 +139,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 			err := trainOne(lang, sets, gaz, *out, entities.TrainConfig{
 				Lang: lang, Epochs: *epochs, Seed: *seed, MinCount: *minCount, Prune: *prune,
-				Algorithm: *algorithm, L2: *l2, Rate: *rate, Clip: *clip, Stack: int(stackFolds(lang)), Mix: int(mixCount(lang)),
+				Algorithm: *algorithm, L2: *l2, Rate: *rate, Clip: *clip, Stack: stackFolds(lang), Mix: mixCount(lang),
 			}, otherWeight(lang), stderr, &mu)
 			if err != nil {
 				mu.Lock()
@@ -163,7 +163,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // parseCounts reads counts in parseWeights's form ("3,xx=1") and checks
 // that each of langs gets a whole number.
-func parseCounts(s, langs string) (func(lang string) float32, error) {
+func parseCounts(s, langs string) (func(lang string) int, error) {
 	count, err := parseWeights(s)
 	if err != nil {
 		return nil, err
@@ -173,7 +173,7 @@ func parseCounts(s, langs string) (func(lang string) float32, error) {
 			return nil, fmt.Errorf("%s gets %v: want a whole number", lang, c)
 		}
 	}
-	return count, nil
+	return func(lang string) int { return int(count(lang)) }, nil
 }
 
 // parseWeights reads "0.25,de=0.1": a default weight and per-language ones.

@@ -436,7 +436,7 @@ func (st *state) decode(m *Model, words []string, marginals bool) ([]int, []floa
 const maxOwn = 1 << 14
 
 // ownScores returns the state's memory of the summed weights of words' own
-// features under m (features.go: the first part of each token's features).
+// features under m (the features extract marks in fz.own).
 func (st *state) ownScores(m *Model) map[string][numLabels]float32 {
 	memo := st.memo[m]
 	if memo == nil {
