@@ -61,7 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rate := fs.Float64("rate", 0.1, "crf: initial learning rate")
 	setWeights := fs.String("set-weight", "", "override corpus weights: name-prefix=weight,... (e.g. europeana=0.2)")
 	clip := fs.Float64("clip", 0.9999, "clip weights at this quantile of their magnitudes (0: no clipping)")
-	stack := fs.String("stack", "0,es=5", "folds of a second stage over the first stage's labels (jack-knifed over documents; 0: one stage): a default, then lang=folds overrides")
+	stack := fs.String("stack", "0,es=5,en=5", "folds of a second stage over the first stage's labels (jack-knifed over documents; 0: one stage): a default, then lang=folds overrides")
 	mix := fs.String("mix", "3,xx=1", "perceptrons averaged into each model, each trained on its own shuffles (parameter mixing): a default, then lang=count overrides")
 	splitName := fs.String("split", "all", "what to learn from: all (every labelled sentence, for the shipped models) or train (the evaluation splits left out, for make eval-entities)")
 	if err := fs.Parse(args); err != nil {

@@ -24,12 +24,12 @@ func benchArticle(n int) string {
 
 // BenchmarkTagger measures the tagger alone (tokenising, features, Viterbi,
 // marginals, consistency) on a 1,000-token article, in tokens per second:
-// the Dutch text with the Dutch model (one stage) and with the Spanish one
-// (two stages).
+// the Dutch text with the Dutch model (one stage) and with the Spanish and
+// English ones (two stages).
 func BenchmarkTagger(b *testing.B) {
 	tg := testTagger(b)
 	body := benchArticle(8)
-	for _, lang := range []string{"nl", "es"} {
+	for _, lang := range []string{"nl", "es", "en"} {
 		b.Run(lang, func(b *testing.B) {
 			tokens := len(Tokenize(body, lang))
 			a := &article.Raw{Body: body}

@@ -46,6 +46,31 @@ func consistent(ents []article.Entity, title, body string) []article.Entity {
 		}
 		return best
 	}
+	// A person named in full is then called by surname: the last word of
+	// a confident multi-word PER name is that person wherever it stands
+	// alone ("Tim Cook ... Cook said").
+	per := typeIndex("PER")
+	surnames := map[string]float64{}
+	for name, v := range votes {
+		i := strings.LastIndexByte(name, ' ')
+		if i < 0 || v.best < propagateMin || winner(v) != per {
+			continue
+		}
+		last := name[i+1:]
+		if r, _ := utf8.DecodeRuneInString(last); unicode.IsUpper(r) && utf8.RuneCountInString(last) > 1 {
+			surnames[last] = max(surnames[last], v.best)
+		}
+	}
+	for last, conf := range surnames {
+		v := votes[last]
+		if v == nil {
+			v = &vote{}
+			votes[last] = v
+		}
+		v.sum = [numTypes]float64{}
+		v.sum[per] = conf
+		v.best = max(v.best, conf)
+	}
 	for i := range ents {
 		ents[i].Type = Types[winner(votes[ents[i].Text])]
 	}

@@ -3,6 +3,7 @@ package entities
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"slices"
@@ -252,6 +253,31 @@ func TestConsistent(t *testing.T) {
 	}
 	if got[3].Start != 40 || got[3].Confidence >= 0.9 {
 		t.Errorf("propagated mention = %+v", got[3])
+	}
+}
+
+// TestConsistentSurname: the last word of a confident full PER name is
+// that person where it stands alone, whatever the model said there, and
+// untagged occurrences are found; an unsure full name decides nothing.
+func TestConsistentSurname(t *testing.T) {
+	title := "Cook meets regulators"
+	body := "Tim Cook spoke. Cook said no. Ana Vidal smiled. Vidal left."
+	ent := func(field string, start int, text, typ string, conf float64) article.Entity {
+		return article.Entity{Span: article.Span{Field: field, Start: start, End: start + len(text), Text: text}, Type: typ, Confidence: conf}
+	}
+	got := consistent([]article.Entity{
+		ent("title", 0, "Cook", "MISC", 1),
+		ent("body", 0, "Tim Cook", "PER", 0.95),
+		ent("body", 30, "Ana Vidal", "PER", 0.6),
+		ent("body", 49, "Vidal", "LOC", 0.9),
+	}, title, body)
+	var s []string
+	for _, e := range got {
+		s = append(s, fmt.Sprintf("%s:%d:%s/%s", e.Field, e.Start, e.Text, e.Type))
+	}
+	want := []string{"title:0:Cook/PER", "body:0:Tim Cook/PER", "body:16:Cook/PER", "body:30:Ana Vidal/PER", "body:49:Vidal/LOC"}
+	if !slices.Equal(s, want) {
+		t.Errorf("consistent = %v, want %v", s, want)
 	}
 }
 
