@@ -124,7 +124,7 @@ eval-dates:
 SINKBENCH_ARGS ?= -n 100000
 # The benchmark suite (issue 11): hot paths, the transport against kgo and
 # watermill-kafka, enrichment, and the pipeline end to end; writes
-# docs/benchmarks.md and its plots. Long (20 to 35 minutes on two cores, by host).
+# docs/benchmarks.md and its plots. Long (15 to 35 minutes on two cores, by host).
 BENCH := var/bench
 BENCH_N ?= 100000
 BENCH_TRANSPORT_N ?= 200000
