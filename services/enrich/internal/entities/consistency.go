@@ -16,9 +16,10 @@ const propagateMin = 0.8
 
 // consistent makes an article's entities agree with each other, as a
 // reader would: one name gets one type in an article (the type with the
-// largest summed confidence), and a name tagged confidently somewhere is
-// tagged where else it occurs as a whole word outside other entities
-// (typically sentence-initial or in an all-caps title).
+// largest summed confidence), the surname of a person named in full is
+// that person, and a name tagged confidently somewhere is tagged where else
+// it occurs as a whole word outside other entities (typically
+// sentence-initial or in an all-caps title).
 func consistent(ents []article.Entity, title, body string) []article.Entity {
 	if len(ents) == 0 {
 		return ents
