@@ -65,9 +65,9 @@ clean:
 	rm -rf $(BIN) var
 
 # Named entities (issue 4): train the models enrich embeds from every labelled
-# sentence in $(NER_DATA) (seeded and reproducible, about 14 minutes on two
+# sentence in $(NER_DATA) (seeded and reproducible, about 12 to 14 minutes on two
 # cores). eval-entities trains the same way without the evaluation splits
-# (into $(BIN)/eval-models, about 13 minutes), then scores those models on the
+# (into $(BIN)/eval-models, about 11 to 13 minutes), then scores those models on the
 # evaluation splits through `bin/enrich tag` and on gold tokens.
 NER_DATA ?= ../shared/data/ner
 EVAL_MODELS = $(abspath $(BIN))/eval-models

@@ -1,9 +1,9 @@
 // Command trainentities trains the named-entity models that the enrich
 // service embeds (internal/entities/models) from the corpora in
 // shared/data/ner. Training is deterministic for a given seed. The Spanish
-// model gets a second stage over the first stage's labels (-stack,
-// jack-knifed over five folds of the documents); the others are one stage,
-// because the second stage doubles a model's tagging time (see
+// and English models get a second stage over the first stage's labels
+// (-stack, jack-knifed over five folds of the documents); the others are
+// one stage, because the second stage doubles a model's tagging time (see
 // docs/evaluation.md). Each model but the multilingual fallback is the mean
 // of three averaged perceptrons trained on different shuffles of the same
 // sentences (-mix).
