@@ -61,6 +61,8 @@ func normalised(v []float32) []float32 {
 	return u
 }
 
+// bisector holds the unit vectors being clustered, the path each word gets,
+// and room to reorder a node's words.
 type bisector struct {
 	vecs    [][]float32
 	paths   []uint16
