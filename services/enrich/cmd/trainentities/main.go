@@ -93,6 +93,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("-stack: %w", err)
 	}
+	vectorPaths, err := parsePaths(*vectors)
+	if err != nil {
+		return fmt.Errorf("-vectors: %w", err)
+	}
 	start := time.Now()
 	sets, err := corpus.Load(*data, split)
 	if err != nil {
@@ -115,17 +119,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, s := range sets {
 		fmt.Fprintf(stderr, "loaded %-28s %s %7d tokens weight %.2f noMISC=%v\n", s.Name, s.Lang, s.Tokens(), s.Weight, s.NoMISC)
 	}
-	vectorPaths, err := parsePaths(*vectors)
-	if err != nil {
-		return fmt.Errorf("-vectors: %w", err)
-	}
 	clusters := map[string]map[uint64]uint16{}
 	byPath := map[string]map[uint64]uint16{} // languages sharing a file share its clusters
 	for lang, path := range vectorPaths {
 		if byPath[path] == nil {
+			t := time.Now()
 			if byPath[path], err = loadClusters(path); err != nil {
 				return err
 			}
+			fmt.Fprintf(stderr, "clusters: %d words from %s in %s\n", len(byPath[path]), path, time.Since(t).Round(time.Millisecond))
 		}
 		clusters[lang] = byPath[path]
 	}
@@ -196,10 +198,12 @@ func parseCounts(s, langs string) (func(lang string) int, error) {
 	return func(lang string) int { return int(count(lang)) }, nil
 }
 
-// parseWeights reads "0.25,de=0.1": a default weight and per-language ones.
-func parseWeights(s string) (func(lang string) float32, error) {
-	def := float32(0)
-	per := map[string]float32{}
+// setting is one item of a comma-separated flag such as -other
+// "0.25,de=0.05": key=value, or a bare value with an empty key.
+type setting struct{ key, value, text string }
+
+func settings(s string) []setting {
+	var out []setting
 	for _, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {
@@ -209,14 +213,36 @@ func parseWeights(s string) (func(lang string) float32, error) {
 		if !found {
 			k, v = "", part
 		}
-		f, err := strconv.ParseFloat(v, 32)
-		if err != nil || f < 0 {
-			return nil, fmt.Errorf("bad weight %q", part)
+		out = append(out, setting{key: k, value: v, text: part})
+	}
+	return out
+}
+
+// parsePaths reads "en=path,es=path".
+func parsePaths(s string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, st := range settings(s) {
+		if st.key == "" || st.value == "" {
+			return nil, fmt.Errorf("bad %q: want lang=path", st.text)
 		}
-		if k == "" {
+		out[st.key] = st.value
+	}
+	return out, nil
+}
+
+// parseWeights reads "0.25,de=0.1": a default weight and per-language ones.
+func parseWeights(s string) (func(lang string) float32, error) {
+	def := float32(0)
+	per := map[string]float32{}
+	for _, st := range settings(s) {
+		f, err := strconv.ParseFloat(st.value, 32)
+		if err != nil || f < 0 {
+			return nil, fmt.Errorf("bad weight %q", st.text)
+		}
+		if st.key == "" {
 			def = float32(f)
 		} else {
-			per[k] = float32(f)
+			per[st.key] = float32(f)
 		}
 	}
 	return func(lang string) float32 {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/newsflow/newsflow/services/enrich/internal/entities"
 )
@@ -23,7 +22,6 @@ type winkVectors struct {
 // loadClusters reads a word-vector file and clusters its words for a
 // model's cluster features.
 func loadClusters(path string) (map[uint64]uint16, error) {
-	start := time.Now()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading word vectors: %w", err)
@@ -45,24 +43,5 @@ func loadClusters(path string) (map[uint64]uint16, error) {
 		words = append(words, w)
 		vecs = append(vecs, v[:wv.Dimensions])
 	}
-	clusters := entities.ClusterVectors(words, vecs)
-	fmt.Fprintf(os.Stderr, "clusters: %d words from %s in %s\n", len(clusters), path, time.Since(start).Round(time.Millisecond))
-	return clusters, nil
-}
-
-// parsePaths reads "en=path,nl=path".
-func parsePaths(s string) (map[string]string, error) {
-	out := map[string]string{}
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		lang, path, ok := strings.Cut(part, "=")
-		if !ok || lang == "" || path == "" {
-			return nil, fmt.Errorf("bad %q: want lang=path", part)
-		}
-		out[lang] = path
-	}
-	return out, nil
+	return entities.ClusterVectors(words, vecs), nil
 }

@@ -90,9 +90,8 @@ func (b *bisector) twoMeans(idx []int32) int {
 	dim := len(b.vecs[idx[0]])
 	mean := b.centroid(idx, nil, dim)
 	// Seeds: the word least like the mean, then the word least like it.
-	a := b.farthest(idx, mean)
-	c := b.farthest(idx, toF64(b.vecs[a]))
-	ca, cb := toF64(b.vecs[a]), toF64(b.vecs[c])
+	ca := toF64(b.vecs[b.farthest(idx, mean)])
+	cb := toF64(b.vecs[b.farthest(idx, ca)])
 	side := make([]bool, len(idx)) // true: second cluster
 	for iter := range 10 {
 		changed := false
