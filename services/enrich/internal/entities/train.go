@@ -1,11 +1,14 @@
 package entities
 
 import (
+	"cmp"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"time"
 	"unicode"
 )
@@ -49,6 +52,12 @@ type TrainConfig struct {
 	// Mix, when 2 or more, averages the weights of this many perceptrons
 	// trained on differently shuffled epochs (parameter mixing).
 	Mix int
+	// Slots, when set, lets Train run a model's independent parts at once
+	// (its stacking folds and first stage, the perceptrons of a mix), each
+	// holding one slot while it works; models trained side by side share
+	// it, so its capacity bounds the cores they use together. The model is
+	// the same either way. Nil trains one part after another.
+	Slots chan struct{}
 }
 
 // Train trains an averaged structured perceptron over IOB2 labels and
@@ -82,44 +91,22 @@ func Train(cfg TrainConfig, sents []Sentence) (*Model, error) {
 	}
 	// Stacking: the second stage learns from first-stage labels of text the
 	// first stage did not train on (jack-knifed over documents), so it
-	// learns how far to trust them on unseen text.
+	// learns how far to trust them on unseen text. The folds and the first
+	// stage do not depend on each other.
 	s1 := make([][]int, len(sents))
-	for k := range cfg.Stack {
-		var train, held []int
-		for i, s := range sents {
-			if s.Doc%cfg.Stack == k {
-				held = append(held, i)
-			} else {
-				train = append(train, i)
-			}
+	var m1 *Model
+	errs := make([]error, cfg.Stack+1)
+	parallel(cfg.Slots, cfg.Stack+1, func(k int) {
+		if k == cfg.Stack {
+			m1, errs[k] = trainStage(cfg, sents, res, nil, logf)
+			return
 		}
-		sub := make([]Sentence, len(train))
-		for j, i := range train {
-			sub[j] = sents[i]
+		errs[k] = trainFold(cfg, sents, res, k, s1)
+		if errs[k] == nil {
+			logf("fold %d of %d done", k+1, cfg.Stack)
 		}
-		mk, err := trainStage(cfg, sub, res, nil, nil)
-		if err != nil {
-			return nil, err
-		}
-		st := &state{}
-		for a := 0; a < len(held); {
-			b := a + 1
-			for b < len(held) && sents[held[b]].Doc == sents[held[a]].Doc {
-				b++
-			}
-			words := make([][]string, b-a)
-			for j := a; j < b; j++ {
-				words[j-a] = sents[held[j]].Words
-			}
-			for j, l := range st.labelDoc(mk, words) {
-				s1[held[a+j]] = l
-			}
-			a = b
-		}
-		logf("fold %d of %d: %d sentences held out", k+1, cfg.Stack, len(held))
-	}
-	m1, err := trainStage(cfg, sents, res, nil, logf)
-	if err != nil {
+	})
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	m2, err := trainStage(cfg, sents, res, s1, logf)
@@ -131,6 +118,69 @@ func Train(cfg TrainConfig, sents []Sentence) (*Model, error) {
 	return m1, nil
 }
 
+// trainFold trains a first stage without fold k of the documents and
+// labels that fold with it into s1.
+func trainFold(cfg TrainConfig, sents []Sentence, res resources, k int, s1 [][]int) error {
+	var train, held []int
+	for i, s := range sents {
+		if s.Doc%cfg.Stack == k {
+			held = append(held, i)
+		} else {
+			train = append(train, i)
+		}
+	}
+	sub := make([]Sentence, len(train))
+	for j, i := range train {
+		sub[j] = sents[i]
+	}
+	mk, err := trainStage(cfg, sub, res, nil, nil)
+	if err != nil {
+		return err
+	}
+	defer take(cfg.Slots)()
+	st := &state{}
+	for a := 0; a < len(held); {
+		b := a + 1
+		for b < len(held) && sents[held[b]].Doc == sents[held[a]].Doc {
+			b++
+		}
+		words := make([][]string, b-a)
+		for j := a; j < b; j++ {
+			words[j-a] = sents[held[j]].Words
+		}
+		for j, l := range st.labelDoc(mk, words) {
+			s1[held[a+j]] = l
+		}
+		a = b
+	}
+	return nil
+}
+
+// parallel calls f(0) to f(n-1): at once when slots is set (each call
+// takes its own slots), one after another when not.
+func parallel(slots chan struct{}, n int, f func(k int)) {
+	if slots == nil {
+		for k := range n {
+			f(k)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for k := range n {
+		wg.Go(func() { f(k) })
+	}
+	wg.Wait()
+}
+
+// take holds one of slots, if set, until the returned func is called.
+func take(slots chan struct{}) (release func()) {
+	if slots == nil {
+		return func() {}
+	}
+	slots <- struct{}{}
+	return func() { <-slots }
+}
+
 // trainStage trains one stage: the first (s1 nil) or the second over the
 // first stage's labels s1 of each sentence.
 func trainStage(cfg TrainConfig, sents []Sentence, res resources, s1 [][]int, logf func(string, ...any)) (*Model, error) {
@@ -138,6 +188,7 @@ func trainStage(cfg TrainConfig, sents []Sentence, res resources, s1 [][]int, lo
 		logf = func(string, ...any) {}
 	}
 	start := time.Now()
+	release := take(cfg.Slots)
 	fz := newFeaturizer(&res)
 
 	// Featurise once; keep per-token 32-bit keys.
@@ -181,8 +232,13 @@ func trainStage(cfg TrainConfig, sents []Sentence, res resources, s1 [][]int, lo
 			keys = append(keys, k)
 		}
 	}
-	slices.Sort(keys) // deterministic ids
-	for i, k := range keys {
+	// Ids go to features by how often they occur, most first, so the
+	// weight rows training reads most share cache lines; the model is
+	// written in key order all the same.
+	slices.Sort(keys)
+	byFreq := slices.Clone(keys)
+	slices.SortStableFunc(byFreq, func(a, b uint32) int { return cmp.Compare(counts[b], counts[a]) })
+	for i, k := range byFreq {
 		ids[k] = int32(i)
 	}
 	ds := make([]denseSent, len(sents))
@@ -207,16 +263,21 @@ func trainStage(cfg TrainConfig, sents []Sentence, res resources, s1 [][]int, lo
 	nf := len(keys)
 	logf("%d sentences, %d tokens, %d features (min count %d), featurised in %s", len(sents), tokens, nf, cfg.MinCount, time.Since(start).Round(time.Millisecond))
 
+	release()
+
 	var w []float32
 	var tw [numLabels + 1][numLabels]float32
 	switch cfg.Algorithm {
 	case "", "perceptron":
 		w, tw = trainMixed(cfg, sents, ds, nf, logf)
 	case "crf":
+		release = take(cfg.Slots)
 		w, tw = trainCRF(cfg, sents, ds, nf, logf)
+		release()
 	default:
 		return nil, fmt.Errorf("unknown algorithm %q", cfg.Algorithm)
 	}
+	defer take(cfg.Slots)()
 	m := &Model{Lang: cfg.Lang, res: res, trans: tw}
 	// Clip the largest weights (the top 0.01%): a few features grow huge
 	// late in training, and bounding them generalises better on the dev sets.
@@ -255,7 +316,8 @@ func trainStage(cfg TrainConfig, sents []Sentence, res resources, s1 [][]int, lo
 	var outKeys []uint32
 	var q []int8
 	var scales []float32
-	for f := range nf {
+	for _, k := range keys {
+		f := int(ids[k])
 		if rowMax[f] == 0 || rowMax[f] < threshold {
 			continue
 		}
@@ -263,7 +325,7 @@ func trainStage(cfg TrainConfig, sents []Sentence, res resources, s1 [][]int, lo
 		for _, x := range w[f*numLabels : f*numLabels+numLabels] {
 			q = append(q, int8(math.Round(float64(x/scale))))
 		}
-		outKeys = append(outKeys, keys[f])
+		outKeys = append(outKeys, k)
 		scales = append(scales, scale)
 	}
 	// Transitions are small in number: keep them as float32, in score units.
@@ -277,24 +339,33 @@ func trainStage(cfg TrainConfig, sents []Sentence, res resources, s1 [][]int, lo
 // (parameter mixing): the shuffle order alone moves dev-set F1 by about a
 // point, and the mean is steadier than any one of them.
 func trainMixed(cfg TrainConfig, sents []Sentence, ds []denseSent, nf int, logf func(string, ...any)) ([]float32, [numLabels + 1][numLabels]float32) {
-	w, tw := trainPerceptron(cfg, sents, ds, nf, logf)
-	if cfg.Mix < 2 {
-		return w, tw
-	}
-	for k := 1; k < cfg.Mix; k++ {
+	mix := max(cfg.Mix, 1)
+	ws := make([][]float32, mix)
+	tws := make([][numLabels + 1][numLabels]float32, mix)
+	parallel(cfg.Slots, mix, func(k int) {
 		c := cfg
 		c.Seed = mixSeed(cfg.Seed, k)
-		wk, twk := trainPerceptron(c, sents, ds, nf, logf)
+		defer take(cfg.Slots)()
+		ws[k], tws[k] = trainPerceptron(c, sents, ds, nf, logf)
+	})
+	w, tw := ws[0], tws[0]
+	if mix < 2 {
+		return w, tw
+	}
+	// Summed in a fixed order, so the model does not depend on which
+	// perceptron finished first.
+	for k := 1; k < mix; k++ {
 		for i := range w {
-			w[i] += wk[i]
+			w[i] += ws[k][i]
 		}
 		for p := range tw {
 			for l := range tw[p] {
-				tw[p][l] += twk[p][l]
+				tw[p][l] += tws[k][p][l]
 			}
 		}
+		ws[k] = nil
 	}
-	inv := 1 / float32(cfg.Mix)
+	inv := 1 / float32(mix)
 	for i := range w {
 		w[i] *= inv
 	}
@@ -320,11 +391,13 @@ func constrainedViterbi(tr *[numLabels + 1][numLabels]float32, em []float32, n i
 		}
 	}
 	for i := 1; i < n; i++ {
+		e := (*[numLabels]float32)(em[i*numLabels:])
+		bk := (*[numLabels]int8)(back[i*numLabels:])
 		for l := range numLabels {
 			best, arg := negInf, 0
 			if masks[i]&(1<<l) != 0 {
-				for p := range numLabels {
-					if !allowed(p, l) || cur[p] <= negInf {
+				for _, p := range preds[l] {
+					if cur[p] <= negInf {
 						continue
 					}
 					if v := cur[p] + tr[p][l]; v > best {
@@ -333,11 +406,11 @@ func constrainedViterbi(tr *[numLabels + 1][numLabels]float32, em []float32, n i
 				}
 			}
 			if best > negInf {
-				next[l] = best + em[i*numLabels+l]
+				next[l] = best + e[l]
 			} else {
 				next[l] = negInf
 			}
-			back[i*numLabels+l] = int8(arg)
+			bk[l] = int8(arg)
 		}
 		cur = next
 	}
@@ -450,9 +523,9 @@ func trainPerceptron(cfg TrainConfig, sents []Sentence, ds []denseSent, nf int, 
 			clear(em)
 			b := int32(0)
 			for t := range n {
-				e := em[t*numLabels : (t+1)*numLabels]
+				e := (*[numLabels]float32)(em[t*numLabels:])
 				for _, f := range d.feats[b:d.ends[t]] {
-					row := w[int(f)*numLabels : int(f)*numLabels+numLabels]
+					row := (*[numLabels]float32)(w[int(f)*numLabels:])
 					for l := range numLabels {
 						e[l] += row[l]
 					}
