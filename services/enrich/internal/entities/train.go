@@ -101,10 +101,7 @@ func Train(cfg TrainConfig, sents []Sentence) (*Model, error) {
 			m1, errs[k] = trainStage(cfg, sents, res, nil, logf)
 			return
 		}
-		errs[k] = trainFold(cfg, sents, res, k, s1)
-		if errs[k] == nil {
-			logf("fold %d of %d done", k+1, cfg.Stack)
-		}
+		errs[k] = trainFold(cfg, sents, res, k, s1, logf)
 	})
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -120,7 +117,7 @@ func Train(cfg TrainConfig, sents []Sentence) (*Model, error) {
 
 // trainFold trains a first stage without fold k of the documents and
 // labels that fold with it into s1.
-func trainFold(cfg TrainConfig, sents []Sentence, res resources, k int, s1 [][]int) error {
+func trainFold(cfg TrainConfig, sents []Sentence, res resources, k int, s1 [][]int, logf func(string, ...any)) error {
 	var train, held []int
 	for i, s := range sents {
 		if s.Doc%cfg.Stack == k {
@@ -153,6 +150,7 @@ func trainFold(cfg TrainConfig, sents []Sentence, res resources, k int, s1 [][]i
 		}
 		a = b
 	}
+	logf("fold %d of %d: %d sentences held out", k+1, cfg.Stack, len(held))
 	return nil
 }
 
