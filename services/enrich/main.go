@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
-	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -86,17 +85,11 @@ func runTag(ctx context.Context, args []string, getenv func(string) string, stdi
 	if err != nil {
 		return err
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := ops.CPUProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer func() { _ = stopProfile() }()
 	var e offline.Enricher = p
 	var cnt *countingEnricher
 	if tt != nil {

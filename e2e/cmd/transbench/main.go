@@ -19,7 +19,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
-	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -31,6 +30,7 @@ import (
 
 	"github.com/newsflow/newsflow/e2e/benchresult"
 	"github.com/newsflow/newsflow/pkg/broker"
+	"github.com/newsflow/newsflow/pkg/ops"
 )
 
 // Result is one measured run.
@@ -68,15 +68,12 @@ func main() {
 	if *memProfile != "" {
 		runtime.MemProfileRate = 1 // every allocation, for exact counts
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		pprof.StartCPUProfile(f)
-		defer pprof.StopCPUProfile()
+	stopProfile, err := ops.CPUProfile(*cpuProfile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
+	defer func() { _ = stopProfile() }()
 
 	all := map[string]client{
 		"newsflow": newsflowClient{}, "kgo": kgoClient{}, "watermill-kafka": saramaClient{},

@@ -30,7 +30,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,6 +37,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/newsflow/newsflow/pkg/ops"
 	"github.com/newsflow/newsflow/services/enrich/internal/entities"
 	"github.com/newsflow/newsflow/services/enrich/internal/entities/corpus"
 )
@@ -101,17 +101,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("-vectors: %w", err)
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := ops.CPUProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer func() { _ = stopProfile() }()
 	start := time.Now()
 	sets, err := corpus.Load(*data, split)
 	if err != nil {

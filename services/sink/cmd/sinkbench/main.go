@@ -17,7 +17,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/pprof"
 	"strings"
 	"syscall"
 	"testing"
@@ -25,6 +24,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/newsflow/newsflow/pkg/ops"
 	"github.com/newsflow/newsflow/services/sink/internal/batch"
 	"github.com/newsflow/newsflow/services/sink/internal/postgres"
 	"github.com/newsflow/newsflow/services/sink/internal/sqlite"
@@ -85,17 +85,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	g.DateMentions = *mentions
 	load := g.Load(*n, *parts, *words)
 	say(stdout, "%d articles, %.1f MB of messages (%.0f bytes each)\n", load.N, float64(load.Bytes)/1e6, float64(load.Bytes)/float64(load.N))
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := ops.CPUProfile(*cpuprofile)
+	if err != nil {
+		return err
 	}
+	defer func() { _ = stopProfile() }()
 	for _, name := range strings.Split(*stores, ",") {
 		name = strings.TrimSpace(name)
 		st, spec, cleanup, err := open(ctx, name, *dir)
