@@ -2,12 +2,14 @@ package entities
 
 import "math"
 
-// clusterDepth is the length of a word's cluster path in bits: the features
-// read its prefixes of 4, 8 and 12 bits, coarse to fine.
-const clusterDepth = 12
+// clusterDepth is the length of the cluster paths ClusterVectors makes, in
+// bits: the features read their prefixes of 4, 8, 12 and 16 bits, coarse to
+// fine. Models written before version 1.9.0 of the enrichment have 12-bit
+// paths (and three prefixes); a model file says which it has.
+const clusterDepth = 16
 
 // ClusterVectors turns word vectors into the model's word clusters: each
-// word gets a 12-bit path down a binary tree built by splitting the words
+// word gets a clusterDepth-bit path down a binary tree built by splitting the words
 // in two with spherical 2-means, again and again (bisecting k-means), so
 // words whose vectors point the same way share long prefixes, like Brown
 // clusters. Words are keyed by WordKey; when two words share a key, the

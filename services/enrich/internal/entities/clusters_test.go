@@ -52,3 +52,32 @@ func TestClusterVectors(t *testing.T) {
 		t.Error("two runs on the same input gave different clusters")
 	}
 }
+
+// TestClusterPrefixes checks the prefixes a word's features read from its
+// cluster path: three for the 12-bit paths of models written before
+// version 1.9.0 (as those models were trained), four for 16-bit ones, and
+// that a model file keeps its path length.
+func TestClusterPrefixes(t *testing.T) {
+	key := WordKey("london")
+	for _, tc := range []struct {
+		bits int
+		path uint16
+		want [4]uint64
+	}{
+		{12, 0xabc, [4]uint64{0xa | 1<<20, 0xab | 2<<20, 0xabc | 3<<20, 0}},
+		{16, 0xabcd, [4]uint64{0xa | 1<<20, 0xab | 2<<20, 0xabc | 3<<20, 0xabcd | 4<<20}},
+	} {
+		res := resources{clusters: map[uint64]uint16{key: tc.path}, clusterBits: tc.bits}
+		if got := newFeaturizer(&res).word("London").cluster; got != tc.want {
+			t.Errorf("%d bits: prefixes %x, want %x", tc.bits, got, tc.want)
+		}
+	}
+	sents := []Sentence{{Words: []string{"In", "London", "."}, Labels: FromIOB2([]string{"O", "B-LOC", "O"})}}
+	m, err := Train(TrainConfig{Lang: "en", Epochs: 2, Seed: 1, Clusters: map[uint64]uint16{key: 0xabcd}}, sents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m2, _ := roundTrip(t, m); m2.res.clusterBits != clusterDepth || m2.res.clusters[key] != 0xabcd {
+		t.Errorf("read back %d-bit clusters (london %x), want %d bits (abcd)", m2.res.clusterBits, m2.res.clusters[key], clusterDepth)
+	}
+}

@@ -151,7 +151,7 @@ type wordInfo struct {
 	shape   uint64
 	prefix  [4]uint64
 	suffix  [5]uint64
-	cluster [3]uint64 // cluster path prefixes of 4, 8 and 12 bits; 0 when unknown
+	cluster [4]uint64 // cluster path prefixes of 4, 8, 12 and 16 bits; 0 when unknown or deeper than the path
 	flags   uint32
 	caseB   uint8
 	docB    uint8 // how the word is written elsewhere in the article (docLower, docCapital)
@@ -161,7 +161,10 @@ type wordInfo struct {
 // resources are the model's word tables used by the features.
 type resources struct {
 	caseTable map[uint64]uint8  // lower-case hash -> case bucket
-	clusters  map[uint64]uint16 // lower-case hash -> cluster path (12 bits, MSB first)
+	clusters  map[uint64]uint16 // lower-case hash -> cluster path (clusterBits bits, MSB first)
+	// clusterBits is the length of the paths in clusters: clusterDepth, or
+	// 12 in models written before version 1.9.0.
+	clusterBits int
 	gazetteer map[uint64]uint8  // lower-case hash -> bitmask of types seen in entity names
 }
 
@@ -374,9 +377,11 @@ func (fz *featurizer) word(w string) wordInfo {
 			wi.caseB = b
 		}
 		if c, ok := fz.res.clusters[wi.lower]; ok {
-			wi.cluster[0] = uint64(c>>8) | 1<<20
-			wi.cluster[1] = uint64(c>>4) | 2<<20
-			wi.cluster[2] = uint64(c) | 3<<20
+			for i := range wi.cluster {
+				if shift := fz.res.clusterBits - 4*(i+1); shift >= 0 {
+					wi.cluster[i] = uint64(c>>shift) | uint64(i+1)<<20
+				}
+			}
 		}
 		wi.gaz = fz.res.gazetteer[wi.lower]
 	}
@@ -523,8 +528,8 @@ func (fz *featurizer) extract(words []string, feats []uint64, ends []int32) ([]u
 			feats = append(feats, mix(tHeadShape, w.shape), mix(tHeadLower, mix(w.lower, uint64(w.caseB))))
 		}
 		from = len(feats)
-		if w.cluster[0] != 0 {
-			for _, c := range w.cluster {
+		for _, c := range w.cluster {
+			if c != 0 {
 				feats = append(feats, mix(tCluster, c))
 			}
 		}

@@ -163,10 +163,17 @@ type Model struct {
 }
 
 // magic starts a one-stage model file; magic2 one with a second stage.
+// Files with word clusters start with magicClusters or magic2Clusters and
+// give the clusters' path length after them; older ones have 12-bit paths.
 const (
-	magic  = "NFNER\x03"
-	magic2 = "NFNER\x04"
+	magic          = "NFNER\x03"
+	magic2         = "NFNER\x04"
+	magicClusters  = "NFNER\x05"
+	magic2Clusters = "NFNER\x06"
 )
+
+// legacyClusterBits is the path length of clusters in files without it.
+const legacyClusterBits = 12
 
 // rowKeys returns each row's feature key (the inverse of the table).
 func (m *Model) rowKeys() []uint32 {
@@ -383,9 +390,15 @@ func (m *Model) Marshal(w io.Writer) error {
 	var tmp [binary.MaxVarintLen64]byte
 	uv := func(x uint64) { bw.Write(tmp[:binary.PutUvarint(tmp[:], x)]) }
 	f32 := func(f float32) { binary.Write(bw, binary.LittleEndian, f) }
-	if m.stage2 != nil {
+	withBits := len(m.res.clusters) > 0
+	switch {
+	case m.stage2 != nil && withBits:
+		bw.WriteString(magic2Clusters)
+	case m.stage2 != nil:
 		bw.WriteString(magic2)
-	} else {
+	case withBits:
+		bw.WriteString(magicClusters)
+	default:
 		bw.WriteString(magic)
 	}
 	uv(uint64(len(m.Lang)))
@@ -397,6 +410,9 @@ func (m *Model) Marshal(w io.Writer) error {
 	}
 	writeTable(bw, uv, m.res.caseTable, func(v uint8) uint64 { return uint64(v) })
 	writeTable16(bw, uv, m.res.clusters)
+	if withBits {
+		uv(uint64(m.res.clusterBits))
+	}
 	writeTable(bw, uv, m.res.gazetteer, func(v uint8) uint64 { return uint64(v) })
 	m.writeFeatures(bw, uv, f32)
 	// The second stage, if any: its transitions and its features.
@@ -483,12 +499,16 @@ func LoadModel(data []byte) (*Model, error) {
 		return nil, fmt.Errorf("%w: %w", ErrBadModel, err)
 	}
 	r := &reader{b: raw}
-	stages := 0
+	stages, withBits := 0, false
 	switch string(r.bytes(len(magic))) {
 	case magic:
 		stages = 1
 	case magic2:
 		stages = 2
+	case magicClusters:
+		stages, withBits = 1, true
+	case magic2Clusters:
+		stages, withBits = 2, true
 	default:
 		return nil, fmt.Errorf("%w: wrong magic", ErrBadModel)
 	}
@@ -510,6 +530,12 @@ func LoadModel(data []byte) (*Model, error) {
 		for range n {
 			k += r.uvarint()
 			m.res.clusters[k] = uint16(r.uvarint())
+		}
+	}
+	m.res.clusterBits = legacyClusterBits
+	if withBits {
+		if m.res.clusterBits = int(r.uvarint()); r.err == nil && (m.res.clusterBits < 4 || m.res.clusterBits > 16) {
+			return nil, fmt.Errorf("%w: cluster paths of %d bits", ErrBadModel, m.res.clusterBits)
 		}
 	}
 	m.res.gazetteer = readTable8(r)

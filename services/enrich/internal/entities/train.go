@@ -36,7 +36,7 @@ type TrainConfig struct {
 	// CaseText is the text the case table is counted from (the model's own
 	// language); nil means the training sentences.
 	CaseText  [][]string
-	Clusters  map[uint64]uint16
+	Clusters  map[uint64]uint16 // word clusters from ClusterVectors
 	Gazetteer map[uint64]uint8
 	Log       io.Writer
 	// Algorithm is "perceptron" (averaged structured perceptron, the
@@ -81,7 +81,7 @@ func Train(cfg TrainConfig, sents []Sentence) (*Model, error) {
 			caseText = append(caseText, s.Words)
 		}
 	}
-	res := resources{caseTable: BuildCaseTable(caseText), clusters: cfg.Clusters, gazetteer: cfg.Gazetteer}
+	res := resources{caseTable: BuildCaseTable(caseText), clusters: cfg.Clusters, clusterBits: clusterDepth, gazetteer: cfg.Gazetteer}
 	if cfg.Stack < 2 {
 		m, err := trainStage(cfg, sents, res, nil, logf)
 		if err == nil {
