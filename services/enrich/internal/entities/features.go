@@ -165,7 +165,7 @@ type resources struct {
 	// clusterBits is the length of the paths in clusters: clusterDepth, or
 	// 12 in models written before version 1.9.0.
 	clusterBits int
-	gazetteer map[uint64]uint8  // lower-case hash -> bitmask of types seen in entity names
+	gazetteer   map[uint64]uint8 // lower-case hash -> bitmask of types seen in entity names
 }
 
 // featurizer extracts features; one per goroutine (it reuses buffers).
