@@ -223,21 +223,31 @@ func trainStage(cfg TrainConfig, sents []Sentence, res resources, s1 [][]int, lo
 		}
 		fs[i] = featSent{feats: keys, ends: slices.Clone(ebuf)}
 	}
-	ids := make(map[uint32]int32, len(counts)/2)
-	var keys []uint32
+	type keyCount struct {
+		key   uint32
+		count int32
+	}
+	var kept []keyCount
 	for k, c := range counts {
 		if int(c) >= cfg.MinCount {
-			keys = append(keys, k)
+			kept = append(kept, keyCount{k, c})
 		}
 	}
 	// Ids go to features by how often they occur, most first, so the
 	// weight rows training reads most share cache lines; the model is
-	// written in key order all the same.
-	slices.Sort(keys)
-	byFreq := slices.Clone(keys)
-	slices.SortStableFunc(byFreq, func(a, b uint32) int { return cmp.Compare(counts[b], counts[a]) })
-	for i, k := range byFreq {
-		ids[k] = int32(i)
+	// written in key order all the same (idOf maps a key's place in keys
+	// to its id).
+	slices.SortFunc(kept, func(a, b keyCount) int { return cmp.Compare(a.key, b.key) })
+	byFreq := make([]int32, len(kept)) // places in kept, most frequent first
+	for i := range byFreq {
+		byFreq[i] = int32(i)
+	}
+	slices.SortStableFunc(byFreq, func(a, b int32) int { return cmp.Compare(kept[b].count, kept[a].count) })
+	keys := make([]uint32, len(kept))
+	idOf := make([]int32, len(kept))
+	ids := make(map[uint32]int32, len(kept))
+	for id, i := range byFreq {
+		keys[i], idOf[i], ids[kept[i].key] = kept[i].key, int32(id), int32(id)
 	}
 	ds := make([]denseSent, len(sents))
 	tokens := 0
@@ -314,8 +324,8 @@ func trainStage(cfg TrainConfig, sents []Sentence, res resources, s1 [][]int, lo
 	var outKeys []uint32
 	var q []int8
 	var scales []float32
-	for _, k := range keys {
-		f := int(ids[k])
+	for i, k := range keys {
+		f := int(idOf[i])
 		if rowMax[f] == 0 || rowMax[f] < threshold {
 			continue
 		}
