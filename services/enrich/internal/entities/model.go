@@ -249,23 +249,55 @@ func slotOf(k uint32) uint64 { return uint64(k) * 0x9E3779B97F4A7C15 >> 20 }
 
 // addScores adds to acc the weights of those feats whose mark in own is
 // which, feature by feature.
+//
+// The table and the rows are far larger than the caches, so nearly every
+// lookup misses. Looked up one feature at a time, each miss waits for the
+// one before; here a batch of features goes through in passes, and the
+// passes that only load (first probes, then rows) let the processor have
+// many misses in flight at once. The weights are still added feature by
+// feature in the features' order, so the sums are the same to the bit.
 func (m *Model) addScores(acc *[numLabels]float32, feats []uint64, own []bool, which bool) {
-	for j, h := range feats {
-		if own[j] != which {
-			continue
+	const batch = 32
+	var (
+		keys   [batch]uint32
+		first  [batch]uint64
+		rows   [batch]*weightRow
+		scales [batch]float32
+	)
+	for len(feats) > 0 {
+		n, used := 0, 0
+		for ; used < len(feats) && n < batch; used++ {
+			if own[used] == which {
+				keys[n] = featureKey(feats[used])
+				n++
+			}
 		}
-		k := featureKey(h)
-		for i := slotOf(k) & m.mask; ; i = (i + 1) & m.mask {
-			e := m.table[i]
-			if sk := uint32(e >> 32); sk == k {
-				row := &m.rows[uint32(e)]
-				sc := row.scale
-				for l, w := range row.w {
-					acc[l] += float32(w) * sc
+		feats, own = feats[used:], own[used:]
+		for j, k := range keys[:n] {
+			first[j] = m.table[slotOf(k)&m.mask]
+		}
+		found := 0
+		for j, k := range keys[:n] {
+			e := first[j]
+			for i := slotOf(k) & m.mask; ; {
+				if sk := uint32(e >> 32); sk == k {
+					rows[found] = &m.rows[uint32(e)]
+					found++
+					break
+				} else if sk == 0 {
+					break
 				}
-				break
-			} else if sk == 0 {
-				break
+				i = (i + 1) & m.mask
+				e = m.table[i]
+			}
+		}
+		for j, row := range rows[:found] {
+			scales[j] = row.scale
+		}
+		for j, row := range rows[:found] {
+			sc := scales[j]
+			for l, w := range row.w {
+				acc[l] += float32(w) * sc
 			}
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"slices"
 	"strings"
@@ -760,6 +761,70 @@ func TestTrainMixed(t *testing.T) {
 			if tw[p][l] != want {
 				t.Fatalf("transition %d->%d = %v, want the mean %v", p, l, tw[p][l], want)
 			}
+		}
+	}
+}
+
+// TestAddScores checks the batched lookup against one feature at a time:
+// more features than a batch, features the model lacks, keys that collide
+// in the table, both marks. The sums must agree to the bit.
+func TestAddScores(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	const nKeys = 5000
+	keys := make([]uint32, 0, nKeys)
+	seen := map[uint32]int{}
+	for len(keys) < nKeys {
+		k := rng.Uint32()
+		if _, dup := seen[k]; k == 0 || dup {
+			continue
+		}
+		seen[k] = len(keys)
+		keys = append(keys, k)
+	}
+	weights := make([]int8, nKeys*numLabels)
+	for i := range weights {
+		weights[i] = int8(rng.IntN(255) - 127)
+	}
+	scales := make([]float32, nKeys)
+	for i := range scales {
+		scales[i] = rng.Float32() / 7
+	}
+	var m Model
+	m.buildTable(keys, weights, scales)
+
+	feats := make([]uint64, 300)
+	own := make([]bool, len(feats))
+	for i := range feats {
+		k := rng.Uint32() | 1
+		if rng.IntN(3) > 0 {
+			k = keys[rng.IntN(nKeys)]
+		}
+		feats[i] = uint64(k)<<32 | uint64(rng.Uint32())
+		own[i] = rng.IntN(2) == 0
+	}
+	collisions := 0
+	for _, k := range keys {
+		if m.table[slotOf(k)&m.mask]>>32 != uint64(k) {
+			collisions++
+		}
+	}
+	if collisions == 0 {
+		t.Fatal("no key is off its first slot: the probing path goes untested")
+	}
+	for _, which := range []bool{true, false} {
+		var got, want [numLabels]float32
+		m.addScores(&got, feats, own, which)
+		for j, h := range feats {
+			r, ok := seen[featureKey(h)]
+			if own[j] != which || !ok {
+				continue
+			}
+			for l := range numLabels {
+				want[l] += float32(weights[r*numLabels+l]) * scales[r]
+			}
+		}
+		if got != want {
+			t.Errorf("own=%v: got %v, want %v", which, got, want)
 		}
 	}
 }
