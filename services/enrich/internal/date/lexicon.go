@@ -1,5 +1,7 @@
 package date
 
+import "strings"
+
 // lexicon holds the words one language writes dates with. Keys are lower
 // case; regexes are built from them in rules.go.
 type lexicon struct {
@@ -181,4 +183,15 @@ var lexicons = map[string]*lexicon{
 		dayOf:      "de",
 		futureCues: []string{"será", "serán", "va a", "van a", "próximo", "próxima", "tendrá", "deberá", "mañana"},
 	},
+}
+
+// IsWeekday reports whether word, in any case, names a day of the week in
+// the language lang (ISO 639-1; false for a language without a lexicon).
+func IsWeekday(lang, word string) bool {
+	lx := lexicons[lang]
+	if lx == nil {
+		return false
+	}
+	_, ok := lx.weekdays[strings.ToLower(word)]
+	return ok
 }

@@ -17,6 +17,7 @@ import (
 	"unicode"
 
 	"github.com/newsflow/newsflow/pkg/article"
+	"github.com/newsflow/newsflow/services/enrich/internal/date"
 )
 
 //go:embed models
@@ -368,6 +369,13 @@ func (st *state) tagField(m *Model, lang, field, text string, factor float64, ou
 		for _, sp := range Spans(labels) {
 			start, end := toks[sp.Start].Start, toks[sp.End-1].End
 			if lowerCaseDrifts(m.Lang) && !nameLike(text[start:end]) {
+				continue
+			}
+			if sp.End-sp.Start == 1 && date.IsWeekday(lang, text[start:end]) {
+				// A day of the week alone is a date, not a name. The
+				// English model took one written twice in an article
+				// for MISC: its other occurrences, capitalised mid-
+				// sentence, read like a name's.
 				continue
 			}
 			c := 1.0

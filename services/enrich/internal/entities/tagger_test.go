@@ -828,3 +828,30 @@ func TestAddScores(t *testing.T) {
 		}
 	}
 }
+
+// TestWeekdays: a day of the week alone is never a mention, however often
+// the article writes it; the names around it still are.
+func TestWeekdays(t *testing.T) {
+	tg := testTagger(t)
+	for _, c := range []struct{ lang, body, day string }{
+		{"en", "Maria Lopez told reporters in London on Tuesday that the plan would cost more. The talks continue on Tuesday.", "Tuesday"},
+		{"en", "The bank said on Friday that profits rose. Shares fell on Friday in New York.", "Friday"},
+		{"de", "Die Regierung in Berlin teilte am Dienstag mit, dass die Gespräche weitergehen. Am Dienstag trafen sich die Minister.", "Dienstag"},
+	} {
+		e := &article.Enrichment{Language: &article.Language{Code: c.lang}}
+		if err := tg.Tag(&article.Raw{Body: c.body}, e); err != nil {
+			t.Fatal(err)
+		}
+		names := 0
+		for _, m := range e.Entities {
+			if strings.EqualFold(m.Text, c.day) {
+				t.Errorf("%s: %q tagged %s", c.lang, m.Text, m.Type)
+			} else {
+				names++
+			}
+		}
+		if names == 0 {
+			t.Errorf("%s: no other mention in %q: %v", c.lang, c.body, e.Entities)
+		}
+	}
+}
