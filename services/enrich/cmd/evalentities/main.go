@@ -93,7 +93,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				}
 				// Load the model first: the time is the tagger's alone,
 				// on varied held-out text rather than a repeated paragraph.
-				if _, _, err := tagger.Model(l); err != nil {
+				m, _, err := tagger.Model(l)
+				if err != nil {
 					return err
 				}
 				runtime.GC() // the loading's garbage is not the tagger's
@@ -103,7 +104,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 					return err
 				}
 				d := time.Since(start)
-				report(stdout, s, fmt.Sprintf("%s, %s, %.0f tokens/s on one core", l, d.Round(time.Millisecond), float64(s.Tokens())/d.Seconds()), sc)
+				how := fmt.Sprintf("%s, %s, %.0f tokens/s on one core", l, d.Round(time.Millisecond), float64(s.Tokens())/d.Seconds())
+				if m == nil {
+					how = "none: no " + l + " model and no fallback"
+				}
+				report(stdout, s, how, sc)
 			}
 		case "enrich":
 			fmt.Fprintf(stdout, "## through `enrich tag` (language detected, text tokenised by the tagger)\n\n")
