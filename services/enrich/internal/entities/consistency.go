@@ -19,8 +19,9 @@ const propagateMin = 0.8
 // largest summed confidence), the surname of a person named in full is
 // that person, and a name tagged confidently somewhere is tagged where else
 // it occurs as a whole word outside other entities (typically
-// sentence-initial or in an all-caps title).
-func consistent(ents []article.Entity, title, body string) []article.Entity {
+// sentence-initial or in an all-caps title), but not inside the spans of
+// dates.
+func consistent(ents []article.Entity, title, body string, dates []article.Span) []article.Entity {
 	if len(ents) == 0 {
 		return ents
 	}
@@ -102,7 +103,7 @@ func consistent(ents []article.Entity, title, body string) []article.Entity {
 				start := off + k
 				end := start + len(name)
 				off = end
-				if !wordBoundary(f.text, start, end) || overlaps(ents, f.field, start, end) {
+				if !wordBoundary(f.text, start, end) || overlaps(ents, f.field, start, end) || insideAny(dates, f.field, start, end) {
 					continue
 				}
 				ents = append(ents, article.Entity{
@@ -163,6 +164,16 @@ func wordBoundary(text string, start, end int) bool {
 func overlaps(ents []article.Entity, field string, start, end int) bool {
 	for _, e := range ents {
 		if e.Field == field && e.Start < end && start < e.End {
+			return true
+		}
+	}
+	return false
+}
+
+// insideAny reports whether field[start:end] lies within one of spans.
+func insideAny(spans []article.Span, field string, start, end int) bool {
+	for _, s := range spans {
+		if s.Field == field && s.Start <= start && end <= s.End {
 			return true
 		}
 	}

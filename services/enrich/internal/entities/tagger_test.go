@@ -243,7 +243,7 @@ func TestConsistent(t *testing.T) {
 		{Span: article.Span{Field: "body", Start: 19, End: 25, Text: "Sotsji"}, Type: "LOC", Confidence: 0.95},
 		{Span: article.Span{Field: "body", Start: 32, End: 38, Text: "Poetin"}, Type: "PER", Confidence: 0.9},
 	}
-	got := consistent(ents, "", body)
+	got := consistent(ents, "", body, nil)
 	var s []string
 	for _, e := range got {
 		s = append(s, e.Text+"/"+e.Type)
@@ -271,7 +271,7 @@ func TestConsistentSurname(t *testing.T) {
 		ent("body", 0, "Tim Cook", "PER", 0.95),
 		ent("body", 30, "Ana Vidal", "PER", 0.6),
 		ent("body", 49, "Vidal", "LOC", 0.9),
-	}, title, body)
+	}, title, body, nil)
 	var s []string
 	for _, e := range got {
 		s = append(s, fmt.Sprintf("%s:%d:%s/%s", e.Field, e.Start, e.Text, e.Type))
@@ -852,6 +852,41 @@ func TestWeekdays(t *testing.T) {
 		}
 		if names == 0 {
 			t.Errorf("%s: no other mention in %q: %v", c.lang, c.body, e.Entities)
+		}
+	}
+}
+
+// TestDatesAreNotNames: what the date tagger read as a date is neither an
+// entity nor a place to propagate a name to, so a surname that is also a
+// month stays a person only where it is one.
+func TestDatesAreNotNames(t *testing.T) {
+	body := "Theresa May said in May that she would resign. May told reporters the vote would be held on 12 May."
+	span := func(text string, nth int) article.Span {
+		start := -1
+		for range nth + 1 {
+			start += 1 + strings.Index(body[start+1:], text)
+		}
+		return article.Span{Field: "body", Start: start, End: start + len(text), Text: text}
+	}
+	inMay, onDay := span("May", 1), span("12 May", 0)
+	dates := &article.Date{Mentions: []article.DateMention{{Span: inMay, Value: "2026-05"}, {Span: onDay, Value: "2026-05-12"}}}
+	for _, c := range []struct {
+		date *article.Date
+		want []string
+	}{
+		{dates, []string{"Theresa May/PER@0", "May/PER@47"}},
+		{nil, []string{"Theresa May/PER@0", "May/PER@20", "May/PER@47", "May/PER@95"}},
+	} {
+		e := &article.Enrichment{Language: &article.Language{Code: "en"}, Date: c.date}
+		if err := testTagger(t).Tag(&article.Raw{Body: body}, e); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, m := range e.Entities {
+			got = append(got, fmt.Sprintf("%s/%s@%d", m.Text, m.Type, m.Start))
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("dates %v: got %v, want %v", c.date != nil, got, c.want)
 		}
 	}
 }
