@@ -377,6 +377,12 @@ func (st *state) tagField(m *Model, lang, field, text string, factor float64, ou
 		}
 		labels, conf := st.decodeNext(m, st.words, true)
 		for _, sp := range Spans(labels) {
+			if lang == "en" && sp.End-sp.Start > 1 && lowerArticle(st.words[sp.Start]) {
+				// "According to the Bank of England": news never starts
+				// a name with a lower-case article, the model sometimes
+				// did.
+				sp.Start++
+			}
 			start, end := toks[sp.Start].Start, toks[sp.End-1].End
 			if lowerCaseDrifts(m.Lang) && !nameLike(text[start:end]) {
 				continue
@@ -516,6 +522,9 @@ func Spans(labels []int) []Span {
 	}
 	return out
 }
+
+// lowerArticle reports whether w is an English article in lower case.
+func lowerArticle(w string) bool { return w == "the" || w == "a" || w == "an" }
 
 // lowerCaseDrifts says whether a model's lower-case mentions are dropped.
 // The French model learnt only from corpora that do not annotate MISC (MISC

@@ -890,3 +890,20 @@ func TestDatesAreNotNames(t *testing.T) {
 		}
 	}
 }
+
+// TestLowerArticle: an English name never starts with a lower-case
+// article, though the model put one in after "According to".
+func TestLowerArticle(t *testing.T) {
+	e := &article.Enrichment{Language: &article.Language{Code: "en"}}
+	body := "According to the Bank of England, about 80 people took part in the protest in London."
+	if err := testTagger(t).Tag(&article.Raw{Body: body}, e); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range e.Entities {
+		got = append(got, m.Text+"/"+m.Type)
+	}
+	if want := []string{"Bank of England/ORG", "London/LOC"}; !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
