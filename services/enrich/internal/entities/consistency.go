@@ -19,9 +19,11 @@ const propagateMin = 0.8
 // largest summed confidence), the surname of a person named in full is
 // that person, and a name tagged confidently somewhere is tagged where else
 // it occurs as a whole word outside other entities (typically
-// sentence-initial or in an all-caps title), but not inside the spans of
-// dates.
+// sentence-initial or in an all-caps title). A date is not a name: nothing
+// inside the spans of dates is kept or tagged ("Theresa May said in May",
+// "on 12 May").
 func consistent(ents []article.Entity, title, body string, dates []article.Span) []article.Entity {
+	ents = slices.DeleteFunc(ents, func(e article.Entity) bool { return insideAny(dates, e.Field, e.Start, e.End) })
 	if len(ents) == 0 {
 		return ents
 	}

@@ -175,16 +175,13 @@ func (t *Tagger) Tag(a *article.Raw, e *article.Enrichment) error {
 		ents = st.tagField(m, lang, "title", a.Title, factor, ents)
 		ents = st.tagField(m, lang, "body", a.Body, factor, ents)
 		t.pool.Put(st)
-		// A date is not a name: what the date tagger (when it ran
-		// first) read as a date is neither kept nor propagated to
-		// ("Theresa May said in May", "on 12 May").
+		// What the date tagger (when it ran first) read as dates.
 		var dates []article.Span
 		if e.Date != nil {
 			for _, d := range e.Date.Mentions {
 				dates = append(dates, d.Span)
 			}
 		}
-		ents = slices.DeleteFunc(ents, func(x article.Entity) bool { return insideAny(dates, x.Field, x.Start, x.End) })
 		ents = consistent(ents, a.Title, a.Body, dates)
 	}
 	e.Entities = ents
