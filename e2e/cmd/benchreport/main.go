@@ -109,6 +109,7 @@ const howTo = `## How to rerun
 
 ` + "```sh\nmake bench            # everything above, then this file\n" +
 	"go run ./e2e/cmd/transbench -n 200000 -runs 3          # the transport comparison alone (-sync-writes: fsync per batch)\n" +
+	"go run ./e2e/cmd/transbench -runs 1 -modes passthrough -clients newsflow -cpuprofile /tmp/tb  # profile of the measured phase: /tmp/tb-newsflow-passthrough.prof\n" +
 	"go run ./e2e/cmd/pipebench -n 100000 -to sqlite         # one end-to-end run\n" +
 	"go run ./e2e/cmd/pipebench -rate 200 -duration 60s      # latency at a fixed rate\n" +
 	"bin/enrich tag -timings -workers 1 < articles.jsonl > /dev/null  # where enrichment time goes\n```\n\n" +

@@ -57,7 +57,7 @@ func main() {
 	clients := flag.String("clients", "newsflow,kgo,watermill-kafka", "clients to measure")
 	modes := flag.String("modes", "produce,consume,passthrough", "modes to measure")
 	out := flag.String("json", "", "write every result as JSON to this file")
-	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of each client's measured phase to `PREFIX`-CLIENT-MODE.prof (the last run's)")
 	memProfile := flag.String("memprofile", "", "write an allocation profile of the whole run to this file")
 	flag.BoolVar(&syncWrites, "sync-writes", false, "the broker fsyncs every produced batch")
 	flag.DurationVar(&benchBatchTimeout, "batch-timeout", benchBatchTimeout, "newsflow publisher linger")
@@ -69,13 +69,6 @@ func main() {
 	if *memProfile != "" {
 		runtime.MemProfileRate = 1 // every allocation, for exact counts
 	}
-	stopProfile, err := ops.CPUProfile(*cpuProfile)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	defer func() { _ = stopProfile() }()
-
 	all := map[string]client{
 		"newsflow": newsflowClient{}, "kgo": kgoClient{}, "watermill-kafka": saramaClient{},
 		"newsflow-batched": newsflowBatched{}, "router-alone": routerFloor{}, "watermill-kafka-batched": saramaBatched{},
@@ -172,6 +165,10 @@ func measure(c client, mode string, msgs []msg, partitions int) (Result, error) 
 	if os.Getenv("TRANSBENCH_STATS") != "" {
 		defer countRequests(b.Cluster())()
 	}
+	stopProfile, err := ops.CPUProfile(profilePath(c.name(), mode))
+	if err != nil {
+		return Result{}, err
+	}
 	cpu0, allocs0 := cpuTime(), heapAllocs()
 	start := time.Now()
 	switch mode {
@@ -186,10 +183,23 @@ func measure(c client, mode string, msgs []msg, partitions int) (Result, error) 
 	}
 	took := time.Since(start)
 	cpu, allocs := cpuTime()-cpu0, heapAllocs()-allocs0
+	err = errors.Join(err, stopProfile())
 	if err != nil {
 		return Result{}, err
 	}
 	return Result{Client: c.name(), Mode: mode, Messages: len(msgs), Seconds: took.Seconds(), CPU: cpu.Seconds(), Allocs: allocs}, nil
+}
+
+// cpuProfile is the prefix of the per-client CPU profiles; empty for none.
+var cpuProfile string
+
+// profilePath names the profile of one client's measured phase: seeding the
+// input and starting the broker stay out of it.
+func profilePath(client, mode string) string {
+	if cpuProfile == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s-%s-%s.prof", cpuProfile, client, mode)
 }
 
 // heapAllocs is how many heap objects this process has allocated.
