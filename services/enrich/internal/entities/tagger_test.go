@@ -907,3 +907,25 @@ func TestLowerArticle(t *testing.T) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 }
+
+func TestLowerCaseEnds(t *testing.T) {
+	for _, tt := range []struct{ body, want string }{
+		// Without the rule: "Microsoft Corp rose" ORG, "Australia beat" ORG.
+		{"Stocks of Microsoft Corp rose 2 percent on Monday.", "Microsoft Corp/ORG"},
+		{"In the rugby union match, Australia beat Italy.", "Australia/LOC Italy/LOC"},
+		// Particles still start names.
+		{"Former president F.W. de Klerk spoke.", "F.W. de Klerk/PER"},
+	} {
+		e := &article.Enrichment{Language: &article.Language{Code: "en"}}
+		if err := testTagger(t).Tag(&article.Raw{Body: tt.body}, e); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, m := range e.Entities {
+			got = append(got, m.Text+"/"+m.Type)
+		}
+		if g := strings.Join(got, " "); g != tt.want {
+			t.Errorf("%q: got %s, want %s", tt.body, g, tt.want)
+		}
+	}
+}
