@@ -438,17 +438,12 @@ func (st *state) decode(m *Model, words []string, marginals bool) ([]int, []floa
 			memo[strings.Clone(w)] = acc
 		}
 		m.addScores(&acc, feats, own, false)
-		if st.news && st.cased && m.Lang == "en" && lowerWord(w) {
-			// English news does not start or end a name with a word in
-			// lower case: "Stocks of Microsoft Corp rose" was ORG, as the
-			// web text and tweets the model also learnt from allow. Text
-			// written in lower case ("flights to tampa bay") keeps them.
-			for typ := range len(Types) {
-				acc[label(typ, partL)], acc[label(typ, partU)] = negInf, negInf
-				if !nameParticles[w] {
-					acc[label(typ, partB)] = negInf
-				}
+		if st.news && st.cased && m.Lang == "en" {
+			next := ""
+			if i+1 < n {
+				next = words[i+1]
 			}
+			newsNames(&acc, w, next)
 		}
 		copy(st.em[i*numLabels:(i+1)*numLabels], acc[:])
 		b = st.ends[i]
@@ -554,6 +549,61 @@ func lowerWord(w string) bool {
 		}
 	}
 	return lower
+}
+
+// newsNames bars the labels English news does not give w, in a text
+// written with capitals. A word in lower case neither starts nor ends a name
+// ("Stocks of Microsoft Corp rose" was ORG: the web text and tweets the
+// model also learnt from write names in lower case, "flights to tampa
+// bay"), and inside one it is a particle or a connecting word ("Bank of
+// England", "F.W. de Klerk", but not "Yevgeny Primakov met Secretary of
+// State Warren Christopher" as one PER). A title ("Prime Minister",
+// "Defence Secretary") is not a name at all; next is the word after w.
+func newsNames(acc *[numLabels]float32, w, next string) {
+	if titleWords[w] || (titleWords[next] && portfolios[w]) {
+		for l := 1; l < numLabels; l++ {
+			acc[l] = negInf
+		}
+		return
+	}
+	if !lowerWord(w) {
+		return
+	}
+	for typ := range len(Types) {
+		acc[label(typ, partL)], acc[label(typ, partU)] = negInf, negInf
+		if !nameParticles[w] {
+			acc[label(typ, partB)] = negInf
+			if Types[typ] == article.PER || !connectives[w] {
+				acc[label(typ, partI)] = negInf
+			}
+		}
+	}
+}
+
+// titleWords are offices, written with a capital before or instead of a
+// name, never part of one in English news annotation.
+var titleWords = map[string]bool{
+	"Minister": true, "Secretary": true, "Secretary-General": true, "President": true, "Chancellor": true,
+	"Commissioner": true, "Chairman": true, "Spokesman": true, "Spokeswoman": true, "Ambassador": true,
+	"Envoy": true, "Governor": true, "Premier": true, "Mayor": true, "Prosecutor": true,
+}
+
+// portfolios make a title of the title word after them ("Finance
+// Minister", "Agriculture Commissioner"); elsewhere they may be names
+// ("Finance Ministry", "the Treasury").
+var portfolios = map[string]bool{
+	"Prime": true, "Deputy": true, "Foreign": true, "Finance": true, "Defence": true, "Defense": true,
+	"Interior": true, "Justice": true, "Agriculture": true, "Trade": true, "Economy": true, "Economics": true,
+	"Health": true, "Education": true, "Transport": true, "Labour": true, "Labor": true, "Energy": true,
+	"Environment": true, "Culture": true, "Home": true, "Treasury": true, "Industry": true, "Commerce": true,
+	"Vice": true, "Executive": true,
+}
+
+// connectives join the words of organisations', places' and works' names
+// ("Bank of England", "Isle of Man", "Gone with the Wind").
+var connectives = map[string]bool{
+	"of": true, "the": true, "and": true, "for": true, "on": true, "in": true, "at": true, "to": true,
+	"a": true, "an": true, "upon": true, "with": true, "y": true, "et": true, "und": true,
 }
 
 // startsCapital says whether a sentence's first word with a letter starts

@@ -908,13 +908,17 @@ func TestLowerArticle(t *testing.T) {
 	}
 }
 
-func TestLowerCaseEnds(t *testing.T) {
+func TestNewsNames(t *testing.T) {
 	for _, tt := range []struct{ body, want string }{
-		// Without the rule: "Microsoft Corp rose" ORG, "Australia beat" ORG.
+		// Without the rules: "Microsoft Corp rose" ORG, one PER from
+		// Yevgeny to Christopher, "Prime Minister" and "Finance Minister"
+		// MISC.
 		{"Stocks of Microsoft Corp rose 2 percent on Monday.", "Microsoft Corp/ORG"},
 		{"In the rugby union match, Australia beat Italy.", "Australia/LOC Italy/LOC"},
-		// Particles still start names.
-		{"Former president F.W. de Klerk spoke.", "F.W. de Klerk/PER"},
+		{"Yevgeny Primakov met Warren Christopher in Moscow.", "Yevgeny Primakov/PER Warren Christopher/PER Moscow/LOC"},
+		{"The Prime Minister said that Finance Minister Theo Waigel agreed.", "Theo Waigel/PER"},
+		// Particles and connecting words stay inside names.
+		{"Former president F.W. de Klerk spoke to the Bank of England.", "F.W. de Klerk/PER Bank of England/ORG"},
 	} {
 		e := &article.Enrichment{Language: &article.Language{Code: "en"}}
 		if err := testTagger(t).Tag(&article.Raw{Body: tt.body}, e); err != nil {
