@@ -585,7 +585,7 @@ func newsNames(acc *[numLabels]float32, w, next string) {
 var titleWords = map[string]bool{
 	"Minister": true, "Secretary": true, "Secretary-General": true, "President": true, "Chancellor": true,
 	"Commissioner": true, "Chairman": true, "Spokesman": true, "Spokeswoman": true, "Ambassador": true,
-	"Envoy": true, "Governor": true, "Premier": true, "Mayor": true, "Prosecutor": true,
+	"Envoy": true, "Governor": true, "Mayor": true, "Prosecutor": true,
 }
 
 // portfolios make a title of the title word after them ("Finance
