@@ -423,6 +423,11 @@ func (st *state) decode(m *Model, words []string, marginals bool) ([]int, []floa
 	st.em = slices.Grow(st.em[:0], n*numLabels)[:n*numLabels]
 	memo := st.ownScores(m)
 	marks := st.fz.own
+	news := st.news && st.cased && m.Lang == "en"
+	placeEnd, place2, place2End := 0, 0, 0
+	if news {
+		placeEnd, place2, place2End = dateline(words)
+	}
 	b := int32(0)
 	for i, w := range words {
 		// The word's own features, then its context's: the sum is the same
@@ -438,12 +443,23 @@ func (st *state) decode(m *Model, words []string, marginals bool) ([]int, []floa
 			memo[strings.Clone(w)] = acc
 		}
 		m.addScores(&acc, feats, own, false)
-		if st.news && st.cased && m.Lang == "en" {
+		if news {
 			next := ""
 			if i+1 < n {
 				next = words[i+1]
 			}
 			newsNames(&acc, w, next)
+			if i == 0 && (w == "The" || w == "A" || w == "An") {
+				// "The European Commission said": Wikigold starts 72
+				// sentences with "The" before a name and none with it in
+				// one.
+				for typ := range len(Types) {
+					acc[label(typ, partB)], acc[label(typ, partU)] = negInf, negInf
+				}
+			}
+			if i < placeEnd || (i >= place2 && i < place2End) {
+				onlyPlace(&acc)
+			}
 		}
 		copy(st.em[i*numLabels:(i+1)*numLabels], acc[:])
 		b = st.ends[i]
@@ -578,6 +594,73 @@ func newsNames(acc *[numLabels]float32, w, next string) {
 			}
 		}
 	}
+}
+
+// onlyPlace bars every label but O and LOC's.
+func onlyPlace(acc *[numLabels]float32) {
+	for typ, name := range Types {
+		if name != article.LOC {
+			for part := range 4 {
+				acc[label(typ, part)] = negInf
+			}
+		}
+	}
+}
+
+// dateline finds the place of a wire story's dateline, a line of its own
+// ("BRUSSELS 1996-08-22", "AL-AIN , United Arab Emirates 1996-12-06") or
+// the start of the first sentence ("WASHINGTON ( Reuters ) - ..."): the
+// words [0, end) in capitals, and [start2, end2) the country after a comma
+// (empty when there is none). The models took some for organisations
+// ("AL-AIN", "United Arab Emirates", "WASHINGTON" before "( Reuters )")
+// or MISC ("BRUSSELS").
+func dateline(words []string) (end, start2, end2 int) {
+	for end < len(words) && allCaps(words[end]) {
+		end++
+	}
+	switch rest := words[end:]; {
+	case end == 0:
+	case len(rest) == 1 && dateToken(rest[0]):
+		return end, 0, 0
+	case len(rest) >= 4 && rest[0] == "(" && rest[2] == ")" && nameLike(rest[1]) && dash(rest[3]):
+		return end, 0, 0
+	case len(rest) >= 3 && rest[0] == "," && dateToken(rest[len(rest)-1]):
+		country := rest[1 : len(rest)-1]
+		if !slices.ContainsFunc(country, func(w string) bool { c, _ := startsCapital([]string{w}); return !c }) {
+			return end, end + 1, len(words) - 1
+		}
+	}
+	return 0, 0, 0
+}
+
+func dash(w string) bool { return w == "-" || w == "--" || w == "–" || w == "—" }
+
+// allCaps says whether w has two letters or more, all capitals ("AL-AIN").
+func allCaps(w string) bool {
+	letters := 0
+	for _, r := range w {
+		if unicode.IsLower(r) {
+			return false
+		}
+		if unicode.IsLetter(r) {
+			letters++
+		}
+	}
+	return letters >= 2
+}
+
+// dateToken says whether w is a numeric date ("1996-08-22", "22/08/1996").
+func dateToken(w string) bool {
+	digits := 0
+	for _, r := range w {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r != '-' && r != '/' && r != '.':
+			return false
+		}
+	}
+	return digits >= 4
 }
 
 // titleWords are offices, written with a capital before or instead of a

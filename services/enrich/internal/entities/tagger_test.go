@@ -917,6 +917,10 @@ func TestNewsNames(t *testing.T) {
 		{"In the rugby union match, Australia beat Italy.", "Australia/LOC Italy/LOC"},
 		{"Yevgeny Primakov met Warren Christopher in Moscow.", "Yevgeny Primakov/PER Warren Christopher/PER Moscow/LOC"},
 		{"The Prime Minister said that Finance Minister Theo Waigel agreed.", "Theo Waigel/PER"},
+		// Datelines name places (the model gave MISC, ORG and ORG).
+		{"BRUSSELS 1996-08-22\nThe European Commission said on Thursday it disagreed.", "BRUSSELS/LOC European Commission/ORG"},
+		{"AL-AIN, United Arab Emirates 1996-12-06\nJapan began the defence of their title.", "AL-AIN/LOC United Arab Emirates/LOC Japan/LOC"},
+		{"WASHINGTON (Reuters) - The Senate voted on Friday.", "WASHINGTON/LOC Reuters/ORG Senate/ORG"},
 		// Particles and connecting words stay inside names.
 		{"Former president F.W. de Klerk spoke to the Bank of England.", "F.W. de Klerk/PER Bank of England/ORG"},
 	} {
