@@ -218,6 +218,7 @@ type state struct {
 	// cased: the document is written with capitals, most of its sentences
 	// starting with one (news, not a lower-case chat or tweet).
 	news, cased bool
+	clubs       []resultWord // a results line's teams and scores (see results)
 
 	doc    map[uint64]uint8
 	kbuf   []byte
@@ -425,8 +426,12 @@ func (st *state) decode(m *Model, words []string, marginals bool) ([]int, []floa
 	marks := st.fz.own
 	news := st.news && st.cased && m.Lang == "en"
 	placeEnd, place2, place2End := 0, 0, 0
+	st.clubs = slices.Grow(st.clubs[:0], n)[:n]
+	clear(st.clubs)
 	if news {
-		placeEnd, place2, place2End = dateline(words)
+		if placeEnd, place2, place2End = dateline(words); placeEnd == 0 {
+			results(words, &m.res, st.clubs)
+		}
 	}
 	b := int32(0)
 	for i, w := range words {
@@ -459,6 +464,16 @@ func (st *state) decode(m *Model, words []string, marginals bool) ([]int, []floa
 			}
 			if i < placeEnd || (i >= place2 && i < place2End) {
 				onlyPlace(&acc)
+			}
+			switch st.clubs[i] {
+			case team:
+				for part := range 4 {
+					acc[label(typeLOC, part)] = negInf
+				}
+			case score:
+				for l := 1; l < numLabels; l++ {
+					acc[l] = negInf
+				}
 			}
 		}
 		copy(st.em[i*numLabels:(i+1)*numLabels], acc[:])
@@ -596,6 +611,9 @@ func newsNames(acc *[numLabels]float32, w, next string) {
 	}
 }
 
+// typeLOC is LOC's index in Types.
+var typeLOC = slices.Index(Types[:], article.LOC)
+
 // onlyPlace bars every label but O and LOC's.
 func onlyPlace(acc *[numLabels]float32) {
 	for typ, name := range Types {
@@ -633,6 +651,81 @@ func dateline(words []string) (end, start2, end2 int) {
 	return 0, 0, 0
 }
 
+// resultWord is what a word of a results line is.
+type resultWord uint8
+
+const (
+	otherWord resultWord = iota
+	team                 // a word of a team's name that is not a country's
+	score                // a number
+)
+
+// results marks in out the teams and scores of a results line. In "Leeds
+// 2 Middlesbrough 0" and "Surrey 362 ( A. Stewart 88 )" a name directly
+// before a number is a team or a player, and a team named after its town
+// is an organisation ("Middlesbrough" was LOC) while a national team keeps
+// its country's LOC ("Japan 2 Syria 1"), as CoNLL-2003 annotates them.
+// Only LOC is barred for a team: a player's name before his score stays
+// PER. The numbers are no part of a name ("Newcastle 1" was one ORG once
+// LOC was barred). A results line has no word in lower case and ends with
+// a number, or with a bracket after one.
+func results(words []string, res *resources, out []resultWord) {
+	last := len(words) - 1
+	for last > 0 && (words[last] == ")" || words[last] == ".") {
+		last--
+	}
+	if last < 1 || !number(words[last]) || slices.ContainsFunc(words, lowerWord) {
+		return
+	}
+	for i := 0; i < len(words); {
+		if number(words[i]) {
+			out[i] = score
+			i++
+			continue
+		}
+		j := i
+		for j < len(words) && nameLike(words[j]) && !number(words[j]) {
+			j++
+		}
+		if j == i {
+			i++
+			continue
+		}
+		if j < len(words) && number(words[j]) && !country(words[i:j], res) {
+			for k := i; k < j; k++ {
+				out[k] = team
+			}
+		}
+		i = j
+	}
+}
+
+// country says whether every word of a name is a word of a country's or
+// region's name in the gazetteer.
+func country(name []string, res *resources) bool {
+	for _, w := range name {
+		if res.gazetteer[WordKey(w)]&(GazLocation|GazLocationFirst|GazLocationRest) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// number says whether w is a score or figure: digits, with at most
+// separators between them ("2", "6-3", "19.66", "1,000").
+func number(w string) bool {
+	digits := 0
+	for _, r := range w {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r != '-' && r != '.' && r != ',' && r != '/':
+			return false
+		}
+	}
+	return digits > 0
+}
+
 func dash(w string) bool { return w == "-" || w == "--" || w == "–" || w == "—" }
 
 // allCaps says whether w has two letters or more, all capitals ("AL-AIN").
@@ -650,18 +743,7 @@ func allCaps(w string) bool {
 }
 
 // dateToken says whether w is a numeric date ("1996-08-22", "22/08/1996").
-func dateToken(w string) bool {
-	digits := 0
-	for _, r := range w {
-		switch {
-		case r >= '0' && r <= '9':
-			digits++
-		case r != '-' && r != '/' && r != '.':
-			return false
-		}
-	}
-	return digits >= 4
-}
+func dateToken(w string) bool { return len(w) >= 8 && number(w) && !strings.Contains(w, ",") }
 
 // titleWords are offices, written with a capital before or instead of a
 // name, never part of one in English news annotation.

@@ -921,6 +921,8 @@ func TestNewsNames(t *testing.T) {
 		{"BRUSSELS 1996-08-22\nThe European Commission said on Thursday it disagreed.", "BRUSSELS/LOC European Commission/ORG"},
 		{"AL-AIN, United Arab Emirates 1996-12-06\nJapan began the defence of their title.", "AL-AIN/LOC United Arab Emirates/LOC Japan/LOC"},
 		{"WASHINGTON (Reuters) - The Senate voted on Friday.", "WASHINGTON/LOC Reuters/ORG Senate/ORG"},
+		// Clubs in results are organisations, national teams places.
+		{"Results on Saturday:\nLeeds 2 Middlesbrough 0\nEverton 3 Newcastle 1\nJapan 2 Syria 1", "Leeds/ORG Middlesbrough/ORG Everton/ORG Newcastle/ORG Japan/LOC Syria/LOC"},
 		// Particles and connecting words stay inside names.
 		{"Former president F.W. de Klerk spoke to the Bank of England.", "F.W. de Klerk/PER Bank of England/ORG"},
 	} {
