@@ -205,6 +205,16 @@ var germevalTypes = map[string]string{"PER": "PER", "ORG": "ORG", "LOC": "LOC", 
 var wnutTypes = map[string]string{"PERSON": "PER", "LOCATION": "LOC", "CORPORATION": "ORG", "GROUP": "ORG",
 	"CREATIVE-WORK": "MISC", "PRODUCT": "MISC"}
 
+// then applies post-processing steps in order.
+func then(steps ...func([]Doc) []Doc) func([]Doc) []Doc {
+	return func(d []Doc) []Doc {
+		for _, f := range steps {
+			d = f(d)
+		}
+		return d
+	}
+}
+
 func docstart(line string) bool { return strings.HasPrefix(line, "-DOCSTART-") }
 
 // chunk splits a corpus without documents into pseudo-documents of n
@@ -310,22 +320,22 @@ func Load(dir string, split Split) ([]Set, error) {
 		add("conll2002-esp-train", "es", "conll2002/esp.train.gz", conll, false, 1, twenty),
 		add("germeval2014-dev-train", "de", "germeval2014/NER-de-dev.tsv", germeval, false, 1, germevalSplit),
 		add("wikigold-train", "en", "wikigold/wikigold.train.conll", wikigold, false, 1, part),
-		add("uner-en-ewt-dev-train", "en", "uner_en_ewt/en_ewt-ud-dev.iob2", uner, true, 1, part),
-		add("wnut17-train", "en", "wnut17/wnut17train.conll.gz", wnut, true, 0.5, twenty),
+		add("uner-en-ewt-dev-train", "en", "uner_en_ewt/en_ewt-ud-dev.iob2", uner, true, 1, then(part, nationalitiesMISC)),
+		add("wnut17-train", "en", "wnut17/wnut17train.conll.gz", wnut, true, 0.5, then(twenty, nationalitiesMISC)),
 	}
 	if split == All {
 		// The whole of GermEval, Wikigold and UNER came in above.
 		steps = append(steps,
 			add("conll2002-ned-testa", "nl", "conll2002/ned.testa", conll, false, 1, nil),
 			add("conll2002-esp-testa", "es", "conll2002/esp.testa", conll, false, 1, twenty),
-			add("wnut17-dev", "en", "wnut17/emerging.dev.conll", wnut, true, 0.5, twenty))
+			add("wnut17-dev", "en", "wnut17/emerging.dev.conll", wnut, true, 0.5, then(twenty, nationalitiesMISC)))
 	}
 	for _, sec := range []string{"a", "b", "e", "g", "h"} {
 		w := float32(0.5)
 		if sec == "g" {
 			w = 1 // mainstream-news tweets
 		}
-		steps = append(steps, add("btc-"+sec, "en", "btc/"+sec+".conll.gz", btc, true, w, twenty))
+		steps = append(steps, add("btc-"+sec, "en", "btc/"+sec+".conll.gz", btc, true, w, then(twenty, nationalitiesMISC)))
 	}
 	// Historic OCR text: half weight, and less for German, whose Fraktur OCR
 	// and old spelling are furthest from today's news (measured on GermEval).

@@ -138,3 +138,15 @@ func TestLoadAll(t *testing.T) {
 		t.Fatalf("all %d tokens, want train %d + eval %d", all, train, eval)
 	}
 }
+
+func TestNationalitiesMISC(t *testing.T) {
+	words := strings.Fields("Iraqi troops met Israelis and Iranian Air officials in Saudi Arabia ; iraqi Jordan")
+	tags := strings.Fields("B-LOC O O B-LOC O B-LOC I-LOC O O B-LOC I-LOC O B-LOC B-LOC")
+	docs := nationalitiesMISC([]Doc{{Sentences: []Sentence{{Words: words, Tags: tags}}}})
+	// One-word nationalities become MISC; "Iranian Air" and "Saudi Arabia"
+	// are longer names, "iraqi" is not written as one, Jordan is a place.
+	want := "B-MISC O O B-MISC O B-LOC I-LOC O O B-LOC I-LOC O B-LOC B-LOC"
+	if got := strings.Join(docs[0].Sentences[0].Tags, " "); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
