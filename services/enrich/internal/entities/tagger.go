@@ -218,7 +218,7 @@ type state struct {
 	// cased: the document is written with capitals, most of its sentences
 	// starting with one (news, not a lower-case chat or tweet).
 	news, cased bool
-	clubs       []resultWord // a results line's teams and scores (see results)
+	bars        []labelSet // labels English news does not give each word (newsBars)
 
 	doc    map[uint64]uint8
 	kbuf   []byte
@@ -425,13 +425,8 @@ func (st *state) decode(m *Model, words []string, marginals bool) ([]int, []floa
 	memo := st.ownScores(m)
 	marks := st.fz.own
 	news := st.news && st.cased && m.Lang == "en"
-	placeEnd, place2, place2End := 0, 0, 0
-	st.clubs = slices.Grow(st.clubs[:0], n)[:n]
-	clear(st.clubs)
 	if news {
-		if placeEnd, place2, place2End = dateline(words); placeEnd == 0 {
-			results(words, &m.res, st.clubs)
-		}
+		st.bars = newsBars(words, &m.res, st.bars)
 	}
 	b := int32(0)
 	for i, w := range words {
@@ -449,32 +444,7 @@ func (st *state) decode(m *Model, words []string, marginals bool) ([]int, []floa
 		}
 		m.addScores(&acc, feats, own, false)
 		if news {
-			next := ""
-			if i+1 < n {
-				next = words[i+1]
-			}
-			newsNames(&acc, w, next)
-			if i == 0 && (w == "The" || w == "A" || w == "An") {
-				// "The European Commission said": Wikigold starts 72
-				// sentences with "The" before a name and none with it in
-				// one.
-				for typ := range len(Types) {
-					acc[label(typ, partB)], acc[label(typ, partU)] = negInf, negInf
-				}
-			}
-			if i < placeEnd || (i >= place2 && i < place2End) {
-				onlyPlace(&acc)
-			}
-			switch st.clubs[i] {
-			case team:
-				for part := range 4 {
-					acc[label(typeLOC, part)] = negInf
-				}
-			case score:
-				for l := 1; l < numLabels; l++ {
-					acc[l] = negInf
-				}
-			}
+			st.bars[i].apply(&acc)
 		}
 		copy(st.em[i*numLabels:(i+1)*numLabels], acc[:])
 		b = st.ends[i]
@@ -565,230 +535,6 @@ func Spans(labels []int) []Span {
 		i = j
 	}
 	return out
-}
-
-// lowerWord says whether w is written in lower case: letters, none of them
-// capital, and no digit ("rose", "'s"; not "iPhone", "3rd").
-func lowerWord(w string) bool {
-	lower := false
-	for _, r := range w {
-		switch {
-		case unicode.IsUpper(r) || unicode.IsDigit(r):
-			return false
-		case unicode.IsLower(r):
-			lower = true
-		}
-	}
-	return lower
-}
-
-// newsNames bars the labels English news does not give w, in a text
-// written with capitals. A word in lower case neither starts nor ends a name
-// ("Stocks of Microsoft Corp rose" was ORG: the web text and tweets the
-// model also learnt from write names in lower case, "flights to tampa
-// bay"), and inside one it is a particle or a connecting word ("Bank of
-// England", "F.W. de Klerk", but not "Yevgeny Primakov met Secretary of
-// State Warren Christopher" as one PER). A title ("Prime Minister",
-// "Defence Secretary") is not a name at all; next is the word after w.
-func newsNames(acc *[numLabels]float32, w, next string) {
-	if titleWords[w] || (titleWords[next] && portfolios[w]) {
-		for l := 1; l < numLabels; l++ {
-			acc[l] = negInf
-		}
-		return
-	}
-	if !lowerWord(w) {
-		return
-	}
-	for typ := range len(Types) {
-		acc[label(typ, partL)], acc[label(typ, partU)] = negInf, negInf
-		if !nameParticles[w] {
-			acc[label(typ, partB)] = negInf
-			if Types[typ] == article.PER || !connectives[w] {
-				acc[label(typ, partI)] = negInf
-			}
-		}
-	}
-}
-
-// typeLOC is LOC's index in Types.
-var typeLOC = slices.Index(Types[:], article.LOC)
-
-// onlyPlace bars every label but O and LOC's.
-func onlyPlace(acc *[numLabels]float32) {
-	for typ, name := range Types {
-		if name != article.LOC {
-			for part := range 4 {
-				acc[label(typ, part)] = negInf
-			}
-		}
-	}
-}
-
-// dateline finds the place of a wire story's dateline, a line of its own
-// ("BRUSSELS 1996-08-22", "AL-AIN , United Arab Emirates 1996-12-06") or
-// the start of the first sentence ("WASHINGTON ( Reuters ) - ..."): the
-// words [0, end) in capitals, and [start2, end2) the country after a comma
-// (empty when there is none). The models took some for organisations
-// ("AL-AIN", "United Arab Emirates", "WASHINGTON" before "( Reuters )")
-// or MISC ("BRUSSELS").
-func dateline(words []string) (end, start2, end2 int) {
-	for end < len(words) && allCaps(words[end]) {
-		end++
-	}
-	switch rest := words[end:]; {
-	case end == 0:
-	case len(rest) == 1 && dateToken(rest[0]):
-		return end, 0, 0
-	case len(rest) >= 4 && rest[0] == "(" && rest[2] == ")" && nameLike(rest[1]) && dash(rest[3]):
-		return end, 0, 0
-	case len(rest) >= 3 && rest[0] == "," && dateToken(rest[len(rest)-1]):
-		country := rest[1 : len(rest)-1]
-		if !slices.ContainsFunc(country, func(w string) bool { c, _ := startsCapital([]string{w}); return !c }) {
-			return end, end + 1, len(words) - 1
-		}
-	}
-	return 0, 0, 0
-}
-
-// resultWord is what a word of a results line is.
-type resultWord uint8
-
-const (
-	otherWord resultWord = iota
-	team                 // a word of a team's name that is not a country's
-	score                // a number
-)
-
-// results marks in out the teams and scores of a results line. In "Leeds
-// 2 Middlesbrough 0" and "Surrey 362 ( A. Stewart 88 )" a name directly
-// before a number is a team or a player, and a team named after its town
-// is an organisation ("Middlesbrough" was LOC) while a national team keeps
-// its country's LOC ("Japan 2 Syria 1"), as CoNLL-2003 annotates them.
-// Only LOC is barred for a team: a player's name before his score stays
-// PER. The numbers are no part of a name ("Newcastle 1" was one ORG once
-// LOC was barred). A results line has no word in lower case and ends with
-// a number, or with a bracket after one.
-func results(words []string, res *resources, out []resultWord) {
-	last := len(words) - 1
-	for last > 0 && (words[last] == ")" || words[last] == ".") {
-		last--
-	}
-	if last < 1 || !number(words[last]) || slices.ContainsFunc(words, lowerWord) {
-		return
-	}
-	for i := 0; i < len(words); {
-		if number(words[i]) {
-			out[i] = score
-			i++
-			continue
-		}
-		j := i
-		for j < len(words) && nameLike(words[j]) && !number(words[j]) {
-			j++
-		}
-		if j == i {
-			i++
-			continue
-		}
-		if j < len(words) && number(words[j]) && !country(words[i:j], res) {
-			for k := i; k < j; k++ {
-				out[k] = team
-			}
-		}
-		i = j
-	}
-}
-
-// country says whether every word of a name is a word of a country's or
-// region's name in the gazetteer.
-func country(name []string, res *resources) bool {
-	for _, w := range name {
-		if res.gazetteer[WordKey(w)]&(GazLocation|GazLocationFirst|GazLocationRest) == 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// number says whether w is a score or figure: digits, with at most
-// separators between them ("2", "6-3", "19.66", "1,000").
-func number(w string) bool {
-	digits := 0
-	for _, r := range w {
-		switch {
-		case r >= '0' && r <= '9':
-			digits++
-		case r != '-' && r != '.' && r != ',' && r != '/':
-			return false
-		}
-	}
-	return digits > 0
-}
-
-func dash(w string) bool { return w == "-" || w == "--" || w == "–" || w == "—" }
-
-// allCaps says whether w has two letters or more, all capitals ("AL-AIN").
-func allCaps(w string) bool {
-	letters := 0
-	for _, r := range w {
-		if unicode.IsLower(r) {
-			return false
-		}
-		if unicode.IsLetter(r) {
-			letters++
-		}
-	}
-	return letters >= 2
-}
-
-// dateToken says whether w is a numeric date ("1996-08-22", "22/08/1996").
-func dateToken(w string) bool { return len(w) >= 8 && number(w) && !strings.Contains(w, ",") }
-
-// titleWords are offices, written with a capital before or instead of a
-// name, never part of one in English news annotation.
-var titleWords = map[string]bool{
-	"Minister": true, "Secretary": true, "Secretary-General": true, "President": true, "Chancellor": true,
-	"Commissioner": true, "Chairman": true, "Spokesman": true, "Spokeswoman": true, "Ambassador": true,
-	"Envoy": true, "Governor": true, "Mayor": true, "Prosecutor": true,
-}
-
-// portfolios make a title of the title word after them ("Finance
-// Minister", "Agriculture Commissioner"); elsewhere they may be names
-// ("Finance Ministry", "the Treasury").
-var portfolios = map[string]bool{
-	"Prime": true, "Deputy": true, "Foreign": true, "Finance": true, "Defence": true, "Defense": true,
-	"Interior": true, "Justice": true, "Agriculture": true, "Trade": true, "Economy": true, "Economics": true,
-	"Health": true, "Education": true, "Transport": true, "Labour": true, "Labor": true, "Energy": true,
-	"Environment": true, "Culture": true, "Home": true, "Treasury": true, "Industry": true, "Commerce": true,
-	"Vice": true, "Executive": true,
-}
-
-// connectives join the words of organisations', places' and works' names
-// ("Bank of England", "Isle of Man", "Gone with the Wind").
-var connectives = map[string]bool{
-	"of": true, "the": true, "and": true, "for": true, "on": true, "in": true, "at": true, "to": true,
-	"a": true, "an": true, "upon": true, "with": true, "y": true, "et": true, "und": true,
-}
-
-// startsCapital says whether a sentence's first word with a letter starts
-// with a capital; ok is false when no word has a letter.
-func startsCapital(words []string) (capital, ok bool) {
-	for _, w := range words {
-		for _, r := range w {
-			if unicode.IsLetter(r) {
-				return unicode.IsUpper(r), true
-			}
-		}
-	}
-	return false, false
-}
-
-// nameParticles start names in lower case ("de Klerk", "van Gogh").
-var nameParticles = map[string]bool{
-	"al": true, "bin": true, "da": true, "das": true, "de": true, "del": true, "della": true, "den": true,
-	"der": true, "di": true, "do": true, "dos": true, "du": true, "el": true, "ibn": true, "la": true,
-	"le": true, "ten": true, "ter": true, "van": true, "von": true, "zu": true,
 }
 
 // lowerCaseDrifts says whether a model's lower-case mentions are dropped.

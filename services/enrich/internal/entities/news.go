@@ -1,0 +1,286 @@
+package entities
+
+import (
+	"math/bits"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/newsflow/newsflow/pkg/article"
+)
+
+// How English news writes names. The English model also learns from web
+// text and tweets (UNER, BTC, WNUT), which write names in lower case and
+// annotate differently from CoNLL-style news; in English text written with
+// capitals, decoding bars the labels news never gives a word. The labels
+// are removed from the word's scores before Viterbi and forward-backward,
+// so the best path is chosen within the rules rather than trimmed after.
+// docs/evaluation.md ("How English news writes names") has the figures.
+
+// labelSet is a set of labels, bit l for label l.
+type labelSet uint32
+
+// apply bars the set's labels from a word's scores.
+func (s labelSet) apply(acc *[numLabels]float32) {
+	for ; s != 0; s &= s - 1 {
+		acc[bits.TrailingZeros32(uint32(s))] = negInf
+	}
+}
+
+// parts is the set of the given parts of every type's labels; typeLabels
+// the set of one type's labels.
+func parts(ps ...int) labelSet {
+	var s labelSet
+	for typ := range numTypes {
+		for _, p := range ps {
+			s |= 1 << label(typ, p)
+		}
+	}
+	return s
+}
+
+func typeLabels(typ int) labelSet {
+	return 1<<label(typ, partB) | 1<<label(typ, partI) | 1<<label(typ, partL) | 1<<label(typ, partU)
+}
+
+var (
+	anyName   = parts(partB, partI, partL, partU)
+	typeLOC   = slices.Index(Types[:], article.LOC)
+	typePER   = slices.Index(Types[:], article.PER)
+	notPlace  = anyName &^ typeLabels(typeLOC)
+	edges     = parts(partL, partU)
+	startings = parts(partB, partU)
+)
+
+// newsBars returns, in buf, the labels English news does not give each of
+// the sentence's words:
+//
+//   - A word in lower case neither starts nor ends a name ("Stocks of
+//     Microsoft Corp rose" was ORG), except that particles start names ("F.W.
+//     de Klerk"); inside a name it is a particle or, except in a person's
+//     name, a connecting word ("Bank of England"; not "Yevgeny Primakov met
+//     Secretary of State Warren Christopher" as one PER).
+//   - A title, and a portfolio before one, is not a name ("Prime Minister",
+//     "Finance Minister" were MISC, "Defence Secretary" ORG).
+//   - A sentence's first "The", "A" or "An" starts no name ("The European
+//     Commission said").
+//   - A dateline's place is LOC ("BRUSSELS 1996-08-22" was MISC).
+//   - In a results line a team is not LOC unless it is a country, and the
+//     scores are no part of a name ("Leeds 2 Middlesbrough 0").
+func newsBars(words []string, res *resources, buf []labelSet) []labelSet {
+	n := len(words)
+	bars := slices.Grow(buf[:0], n)[:n]
+	for i, w := range words {
+		next := ""
+		if i+1 < n {
+			next = words[i+1]
+		}
+		bars[i] = wordBars(w, next)
+	}
+	if n > 0 && (words[0] == "The" || words[0] == "A" || words[0] == "An") {
+		bars[0] |= startings
+	}
+	if end, start2, end2 := dateline(words); end > 0 {
+		for i := range end {
+			bars[i] |= notPlace
+		}
+		for i := start2; i < end2; i++ {
+			bars[i] |= notPlace
+		}
+	} else {
+		results(words, res, bars)
+	}
+	return bars
+}
+
+// wordBars is what a word itself rules out, given the word after it.
+func wordBars(w, next string) labelSet {
+	if titleWords[w] || (titleWords[next] && portfolios[w]) {
+		return anyName
+	}
+	if !lowerWord(w) {
+		return 0
+	}
+	bars := edges
+	switch {
+	case nameParticles[w]:
+	case connectives[w]:
+		bars |= parts(partB) | 1<<label(typePER, partI)
+	default:
+		bars |= parts(partB, partI)
+	}
+	return bars
+}
+
+// lowerWord says whether w is written in lower case: letters, none of them
+// capital, and no digit ("rose", "'s"; not "iPhone", "3rd").
+func lowerWord(w string) bool {
+	lower := false
+	for _, r := range w {
+		switch {
+		case unicode.IsUpper(r) || unicode.IsDigit(r):
+			return false
+		case unicode.IsLower(r):
+			lower = true
+		}
+	}
+	return lower
+}
+
+// startsCapital says whether a sentence's first word with a letter starts
+// with a capital; ok is false when no word has a letter.
+func startsCapital(words []string) (capital, ok bool) {
+	for _, w := range words {
+		for _, r := range w {
+			if unicode.IsLetter(r) {
+				return unicode.IsUpper(r), true
+			}
+		}
+	}
+	return false, false
+}
+
+// dateline finds the place of a wire story's dateline, a line of its own
+// ("BRUSSELS 1996-08-22", "AL-AIN , United Arab Emirates 1996-12-06") or
+// the start of the first sentence ("WASHINGTON ( Reuters ) - ..."): the
+// words [0, end) in capitals, and [start2, end2) the country after a comma
+// (empty when there is none). The model took some for organisations
+// ("AL-AIN", "United Arab Emirates", "WASHINGTON" before "( Reuters )")
+// or MISC ("BRUSSELS").
+func dateline(words []string) (end, start2, end2 int) {
+	for end < len(words) && allCaps(words[end]) {
+		end++
+	}
+	switch rest := words[end:]; {
+	case end == 0:
+	case len(rest) == 1 && dateToken(rest[0]):
+		return end, 0, 0
+	case len(rest) >= 4 && rest[0] == "(" && rest[2] == ")" && nameLike(rest[1]) && dash(rest[3]):
+		return end, 0, 0
+	case len(rest) >= 3 && rest[0] == "," && dateToken(rest[len(rest)-1]):
+		country := rest[1 : len(rest)-1]
+		if !slices.ContainsFunc(country, func(w string) bool { c, _ := startsCapital([]string{w}); return !c }) {
+			return end, end + 1, len(words) - 1
+		}
+	}
+	return 0, 0, 0
+}
+
+// results bars LOC for the teams of a results line and every name label
+// for its scores. In "Leeds 2 Middlesbrough 0" and "Surrey 362 ( A.
+// Stewart 88 )" a name directly before a number is a team or a player, and
+// a team named after its town is an organisation ("Middlesbrough" was LOC)
+// while a national team keeps its country's LOC ("Japan 2 Syria 1"), as
+// CoNLL-2003 annotates them. Only LOC is barred for a team: a player's name
+// before his score stays PER. The numbers are no part of a name
+// ("Newcastle 1" was one ORG once LOC was barred). A results line has no
+// word in lower case and ends with a number, or with a bracket after one.
+func results(words []string, res *resources, bars []labelSet) {
+	last := len(words) - 1
+	for last > 0 && (words[last] == ")" || words[last] == ".") {
+		last--
+	}
+	if last < 1 || !number(words[last]) || slices.ContainsFunc(words, lowerWord) {
+		return
+	}
+	for i := 0; i < len(words); {
+		if number(words[i]) {
+			bars[i] |= anyName
+			i++
+			continue
+		}
+		j := i
+		for j < len(words) && nameLike(words[j]) && !number(words[j]) {
+			j++
+		}
+		if j == i {
+			i++
+			continue
+		}
+		if j < len(words) && number(words[j]) && !country(words[i:j], res) {
+			for k := i; k < j; k++ {
+				bars[k] |= typeLabels(typeLOC)
+			}
+		}
+		i = j
+	}
+}
+
+// country says whether every word of a name is a word of a country's or
+// region's name in the gazetteer.
+func country(name []string, res *resources) bool {
+	for _, w := range name {
+		if res.gazetteer[WordKey(w)]&(GazLocation|GazLocationFirst|GazLocationRest) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// number says whether w is a score or figure: digits, with at most
+// separators between them ("2", "6-3", "19.66", "1,000").
+func number(w string) bool {
+	digits := 0
+	for _, r := range w {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r != '-' && r != '.' && r != ',' && r != '/':
+			return false
+		}
+	}
+	return digits > 0
+}
+
+// dateToken says whether w is a numeric date ("1996-08-22", "22/08/1996").
+func dateToken(w string) bool { return len(w) >= 8 && number(w) && !strings.Contains(w, ",") }
+
+func dash(w string) bool { return w == "-" || w == "--" || w == "–" || w == "—" }
+
+// allCaps says whether w has two letters or more, all capitals ("AL-AIN").
+func allCaps(w string) bool {
+	letters := 0
+	for _, r := range w {
+		if unicode.IsLower(r) {
+			return false
+		}
+		if unicode.IsLetter(r) {
+			letters++
+		}
+	}
+	return letters >= 2
+}
+
+// titleWords are offices, written with a capital before or instead of a
+// name, never part of one in English news annotation ("Premier" is left
+// out for the Premier League).
+var titleWords = map[string]bool{
+	"Minister": true, "Secretary": true, "Secretary-General": true, "President": true, "Chancellor": true,
+	"Commissioner": true, "Chairman": true, "Spokesman": true, "Spokeswoman": true, "Ambassador": true,
+	"Envoy": true, "Governor": true, "Mayor": true, "Prosecutor": true,
+}
+
+// portfolios make a title of the title word after them ("Finance
+// Minister", "Agriculture Commissioner"); elsewhere they may be names
+// ("Finance Ministry", "the Treasury").
+var portfolios = map[string]bool{
+	"Prime": true, "Deputy": true, "Foreign": true, "Finance": true, "Defence": true, "Defense": true,
+	"Interior": true, "Justice": true, "Agriculture": true, "Trade": true, "Economy": true, "Economics": true,
+	"Health": true, "Education": true, "Transport": true, "Labour": true, "Labor": true, "Energy": true,
+	"Environment": true, "Culture": true, "Home": true, "Treasury": true, "Industry": true, "Commerce": true,
+	"Vice": true, "Executive": true,
+}
+
+// connectives join the words of organisations', places' and works' names
+// ("Bank of England", "Isle of Man", "Gone with the Wind").
+var connectives = map[string]bool{
+	"of": true, "the": true, "and": true, "for": true, "on": true, "in": true, "at": true, "to": true,
+	"a": true, "an": true, "upon": true, "with": true, "y": true, "et": true, "und": true,
+}
+
+// nameParticles start names in lower case ("de Klerk", "van Gogh").
+var nameParticles = map[string]bool{
+	"al": true, "bin": true, "da": true, "das": true, "de": true, "del": true, "della": true, "den": true,
+	"der": true, "di": true, "do": true, "dos": true, "du": true, "el": true, "ibn": true, "la": true,
+	"le": true, "ten": true, "ter": true, "van": true, "von": true, "zu": true,
+}
