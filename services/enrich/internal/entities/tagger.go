@@ -213,7 +213,7 @@ func (t *Tagger) TagText(text, lang string) ([]Mention, error) {
 
 // state holds one goroutine's buffers.
 type state struct {
-	// news: decoding follows how English news writes names (see decode);
+	// news: decoding follows how English news writes names (news.go);
 	// false when training, which learns from the corpora as annotated.
 	// cased: the document is written with capitals, most of its sentences
 	// starting with one (news, not a lower-case chat or tweet).
