@@ -154,7 +154,7 @@ bench: build
 	cd e2e && $(GO) run ./cmd/transbench -n $(BENCH_TRANSPORT_N) -runs 3 -clients $(BENCH_CLIENTS),router-alone -json ../$(BENCH)/transport.json
 	cd e2e && $(GO) run ./cmd/transbench -n $(BENCH_TRANSPORT_N) -runs 3 -modes passthrough -sync-writes -clients $(BENCH_CLIENTS) -json ../$(BENCH)/transport-sync.json
 	cd e2e && $(GO) run ./cmd/pipebench -gen ../$(BENCH)/articles.jsonl -n 2000 -size 3600
-	/usr/bin/time -f 'maxrss_kb %M' $(BIN)/enrich tag -workers 1 -timings < $(BENCH)/articles.jsonl > /dev/null 2> $(BENCH)/enrich-tag.txt
+	/usr/bin/time -f 'maxrss_kb %M' $(BIN)/enrich tag -workers 1 -timings -warmup $(BENCH)/articles.jsonl < $(BENCH)/articles.jsonl > /dev/null 2> $(BENCH)/enrich-tag.txt
 	cd e2e && $(GO) run ./cmd/pipebench -n $(BENCH_N) -to sqlite -json ../$(BENCH)/e2e-full-sqlite.json
 	cd e2e && $(GO) run ./cmd/pipebench -n $(BENCH_N) -to sqlite,postgres,jsonl -json ../$(BENCH)/e2e-full.json
 	cd e2e && $(GO) run ./cmd/pipebench -n $(BENCH_N) -to sqlite,postgres,jsonl -enrich-workers 2 -json ../$(BENCH)/e2e-full-2workers.json

@@ -72,6 +72,7 @@ func runTag(ctx context.Context, args []string, getenv func(string) string, stdi
 	version := fs.String("enrichment-version", "", "enrichment version to stamp (default: the built-in version)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file")
 	timings := fs.Bool("timings", false, "report the time spent in each tagger on stderr at the end")
+	warmup := fs.String("warmup", "", "tag this JSON Lines file first, untimed and unprofiled, its output discarded: models load on first use, so -timings and -cpuprofile then see the steady state")
 	if err := config.Parse(fs, args, getenv); err != nil {
 		return err
 	}
@@ -84,6 +85,12 @@ func runTag(ctx context.Context, args []string, getenv func(string) string, stdi
 	p, err := newPipeline(*tc, opts...)
 	if err != nil {
 		return err
+	}
+	if *warmup != "" {
+		if err := warmUp(ctx, p, *warmup, *workers); err != nil {
+			return err
+		}
+		tt.reset()
 	}
 	stopProfile, err := ops.CPUProfile(*cpuProfile)
 	if err != nil {
@@ -103,6 +110,19 @@ func runTag(ctx context.Context, args []string, getenv func(string) string, stdi
 		fmt.Fprintf(stderr, "articles %d words %d seconds %.3f\n", cnt.articles.Load(), cnt.words.Load(), time.Since(start).Seconds())
 	}
 	return err
+}
+
+// warmUp tags the articles of path and discards the result.
+func warmUp(ctx context.Context, p offline.Enricher, path string, workers int) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("warm-up: %w", err)
+	}
+	defer f.Close()
+	if err := offline.Tag(ctx, p, f, io.Discard, io.Discard, workers); err != nil && !errors.Is(err, offline.ErrBadLines) {
+		return fmt.Errorf("warm-up with %s: %w", path, err)
+	}
+	return nil
 }
 
 // countingEnricher counts articles and words, for -timings.
@@ -136,6 +156,18 @@ func (t *tagTimes) observe(tagger string, d time.Duration) {
 	}
 	t.d[tagger] += d
 	t.n[tagger]++
+}
+
+// reset forgets what was observed so far; a nil tagTimes does nothing.
+func (t *tagTimes) reset() {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	clear(t.d)
+	clear(t.n)
+	t.order = nil
 }
 
 func (t *tagTimes) print(w io.Writer) {

@@ -112,7 +112,7 @@ const howTo = `## How to rerun
 	"go run ./e2e/cmd/transbench -runs 1 -modes passthrough -clients newsflow -cpuprofile /tmp/tb  # profile of the measured phase: /tmp/tb-newsflow-passthrough.prof\n" +
 	"go run ./e2e/cmd/pipebench -n 100000 -to sqlite         # one end-to-end run\n" +
 	"go run ./e2e/cmd/pipebench -rate 200 -duration 60s      # latency at a fixed rate\n" +
-	"bin/enrich tag -timings -workers 1 < articles.jsonl > /dev/null  # where enrichment time goes\n```\n\n" +
+	"bin/enrich tag -timings -warmup articles.jsonl -workers 1 < articles.jsonl > /dev/null  # where enrichment time goes\n```\n\n" +
 	"Compare runs as ratios measured in the same run: the machine is shared and its load moves absolute figures.\n"
 
 func machine(dir string) string {
@@ -300,7 +300,8 @@ func enrichSection(dir string) (string, slowestTagger) {
 		return "", slowest
 	}
 	var b strings.Builder
-	b.WriteString("## Enrichment\n\n`bin/enrich tag -workers 1 -timings` over the benchmark's generated articles (one core, all four taggers):\n\n")
+	b.WriteString("## Enrichment\n\n`bin/enrich tag -workers 1 -timings -warmup articles.jsonl` over the benchmark's generated articles (one core, all four taggers; " +
+		"the same articles are tagged once before the clock starts, so the models that load on first use of a language are loaded: the steady state of a running service):\n\n")
 	var rows []string
 	var rss, articles, words int
 	var secs float64
