@@ -232,6 +232,15 @@ func runService(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
+	// The entity models load before the group is joined: loaded on first
+	// use, they held up a new worker's first articles (pipebench -rate
+	// 200, interleaved on one host: latency p99 0.91 and 1.37 s without,
+	// 0.23 and 0.38 s with).
+	loadStart := time.Now()
+	if err := p.Load(); err != nil {
+		return err
+	}
+	log.Info().Dur("took", time.Since(loadStart)).Msg("models loaded")
 	var h *handler.Handler
 	s, err := stage.New(st, conn, func(msg *message.Message) error { return h.Handle(msg) }, nil, nil, log, *outTopic)
 	if err != nil {

@@ -56,6 +56,20 @@ func New(taggers []Tagger, opts ...Option) (*Pipeline, error) {
 	return p, nil
 }
 
+// Load loads now the models of every tagger that can load them ahead of
+// use (it has a Load method), rather than on the first article that needs
+// them.
+func (p *Pipeline) Load() error {
+	for _, t := range p.taggers {
+		if l, ok := t.(interface{ Load() error }); ok {
+			if err := l.Load(); err != nil {
+				return fmt.Errorf("loading %s: %w", t.Name(), err)
+			}
+		}
+	}
+	return nil
+}
+
 // Version is the enrichment version this pipeline stamps.
 func (p *Pipeline) Version() string { return p.version }
 
