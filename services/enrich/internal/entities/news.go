@@ -43,13 +43,19 @@ func typeLabels(typ int) labelSet {
 	return 1<<label(typ, partB) | 1<<label(typ, partI) | 1<<label(typ, partL) | 1<<label(typ, partU)
 }
 
+// The sets the rules bar, built once.
 var (
-	anyName   = parts(partB, partI, partL, partU)
-	typeLOC   = slices.Index(Types[:], article.LOC)
-	typePER   = slices.Index(Types[:], article.PER)
-	notPlace  = anyName &^ typeLabels(typeLOC)
-	edges     = parts(partL, partU)
-	startings = parts(partB, partU)
+	anyName     = parts(partB, partI, partL, partU)
+	typeLOC     = slices.Index(Types[:], article.LOC)
+	typePER     = slices.Index(Types[:], article.PER)
+	placeLabels = typeLabels(typeLOC)
+	notPlace    = anyName &^ placeLabels
+	edges       = parts(partL, partU)
+	startings   = parts(partB, partU)
+	// A lower-case word: neither starts nor ends a name; a connecting word
+	// may be inside one but a person's, any other word inside none.
+	lowerConnective = edges | parts(partB) | 1<<label(typePER, partI)
+	lowerOther      = edges | parts(partB, partI)
 )
 
 // newsBars returns, in buf, the labels English news does not give each of
@@ -101,15 +107,13 @@ func wordBars(w, next string) labelSet {
 	if !lowerWord(w) {
 		return 0
 	}
-	bars := edges
 	switch {
 	case nameParticles[w]:
+		return edges
 	case connectives[w]:
-		bars |= parts(partB) | 1<<label(typePER, partI)
-	default:
-		bars |= parts(partB, partI)
+		return lowerConnective
 	}
-	return bars
+	return lowerOther
 }
 
 // lowerWord says whether w is written in lower case: letters, none of them
@@ -131,10 +135,19 @@ func lowerWord(w string) bool {
 // with a capital; ok is false when no word has a letter.
 func startsCapital(words []string) (capital, ok bool) {
 	for _, w := range words {
-		for _, r := range w {
-			if unicode.IsLetter(r) {
-				return unicode.IsUpper(r), true
-			}
+		if capital, ok = initialCapital(w); ok {
+			return capital, true
+		}
+	}
+	return false, false
+}
+
+// initialCapital says whether w's first letter is a capital; ok is false
+// when w has no letter.
+func initialCapital(w string) (capital, ok bool) {
+	for _, r := range w {
+		if unicode.IsLetter(r) {
+			return unicode.IsUpper(r), true
 		}
 	}
 	return false, false
@@ -159,7 +172,7 @@ func dateline(words []string) (end, start2, end2 int) {
 		return end, 0, 0
 	case len(rest) >= 3 && rest[0] == "," && dateToken(rest[len(rest)-1]):
 		country := rest[1 : len(rest)-1]
-		if !slices.ContainsFunc(country, func(w string) bool { c, _ := startsCapital([]string{w}); return !c }) {
+		if !slices.ContainsFunc(country, func(w string) bool { c, _ := initialCapital(w); return !c }) {
 			return end, end + 1, len(words) - 1
 		}
 	}
@@ -199,7 +212,7 @@ func results(words []string, res *resources, bars []labelSet) {
 		}
 		if j < len(words) && number(words[j]) && !country(words[i:j], res) {
 			for k := i; k < j; k++ {
-				bars[k] |= typeLabels(typeLOC)
+				bars[k] |= placeLabels
 			}
 		}
 		i = j
