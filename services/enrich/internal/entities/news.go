@@ -67,9 +67,13 @@ var (
 //     name, a connecting word ("Bank of England"; not "Yevgeny Primakov met
 //     Secretary of State Warren Christopher" as one PER).
 //   - A title, and a portfolio before one, is not a name ("Prime Minister",
-//     "Finance Minister" were MISC, "Defence Secretary" ORG).
+//     "Finance Minister" were MISC, "Defence Secretary" ORG), nor is the
+//     portfolio after one ("Secretary of State Warren Christopher" was one
+//     PER from "State").
 //   - A sentence's first "The", "A" or "An" starts no name ("The European
 //     Commission said").
+//   - A headline's sport before its dash is not a name ("RUGBY UNION -
+//     CUTTITTA BACK FOR ITALY" was ORG, "ALPINE SKIING - ..." MISC).
 //   - A dateline's place is LOC ("BRUSSELS 1996-08-22" was MISC).
 //   - In a results line a team is not LOC unless it is a country, and the
 //     scores are no part of a name ("Leeds 2 Middlesbrough 0").
@@ -82,9 +86,15 @@ func newsBars(words []string, res *resources, buf []labelSet) []labelSet {
 			next = words[i+1]
 		}
 		bars[i] = wordBars(w, next)
+		if portfolioAfterTitle(words[:i+1]) {
+			bars[i] |= anyName
+		}
 	}
 	if n > 0 && (words[0] == "The" || words[0] == "A" || words[0] == "An") {
 		bars[0] |= startings
+	}
+	for i := range sportSlug(words) {
+		bars[i] |= anyName
 	}
 	if end, start2, end2 := dateline(words); end > 0 {
 		for i := range end {
@@ -282,6 +292,49 @@ var portfolios = map[string]bool{
 	"Health": true, "Education": true, "Transport": true, "Labour": true, "Labor": true, "Energy": true,
 	"Environment": true, "Culture": true, "Home": true, "Treasury": true, "Industry": true, "Commerce": true,
 	"Vice": true, "Executive": true,
+}
+
+// portfolioAfterTitle says whether the last of words is a portfolio after
+// a title and "of" ("Secretary of State", "Minister of the Interior").
+func portfolioAfterTitle(words []string) bool {
+	n := len(words)
+	w := words[n-1]
+	if !portfolios[w] && w != "State" {
+		return false
+	}
+	if n >= 3 && words[n-2] == "of" && titleWords[words[n-3]] {
+		return true
+	}
+	return n >= 4 && words[n-2] == "the" && words[n-3] == "of" && titleWords[words[n-4]]
+}
+
+// sportSlug returns how many of the first words name a sport before a
+// dash, the topic of a wire headline ("ICE HOCKEY - ..."), or 0.
+func sportSlug(words []string) int {
+	for i, w := range words {
+		switch {
+		case i > 0 && dash(w):
+			return i
+		case i == 3 || !sports[strings.ToUpper(w)]:
+			return 0
+		}
+	}
+	return 0
+}
+
+// sports are the words of the sports wire headlines start with.
+var sports = map[string]bool{
+	"SOCCER": true, "FOOTBALL": true, "AMERICAN": true, "AUSTRALIAN": true, "RULES": true, "RUGBY": true,
+	"UNION": true, "LEAGUE": true, "CRICKET": true, "TENNIS": true, "TABLE": true, "GOLF": true,
+	"BASKETBALL": true, "BASEBALL": true, "ICE": true, "HOCKEY": true, "ATHLETICS": true, "BOXING": true,
+	"CYCLING": true, "ALPINE": true, "NORDIC": true, "FREESTYLE": true, "SKIING": true, "SKI": true,
+	"JUMPING": true, "MOTOR": true, "MOTORCYCLING": true, "RACING": true, "HORSE": true, "RALLYING": true,
+	"FORMULA": true, "ONE": true, "SWIMMING": true, "DIVING": true, "ROWING": true, "YACHTING": true,
+	"SAILING": true, "SQUASH": true, "BADMINTON": true, "SNOOKER": true, "DARTS": true, "SPEED": true,
+	"FIGURE": true, "SKATING": true, "VOLLEYBALL": true, "HANDBALL": true, "ARCHERY": true, "JUDO": true,
+	"WRESTLING": true, "WEIGHTLIFTING": true, "GYMNASTICS": true, "FENCING": true, "SHOOTING": true,
+	"CANOEING": true, "TRIATHLON": true, "BIATHLON": true, "BOBSLEIGH": true, "LUGE": true, "POLO": true,
+	"EQUESTRIANISM": true, "MARATHON": true, "CHESS": true,
 }
 
 // connectives join the words of organisations', places' and works' names

@@ -917,6 +917,12 @@ func TestNewsNames(t *testing.T) {
 		{"In the rugby union match, Australia beat Italy.", "Australia/LOC Italy/LOC"},
 		{"Yevgeny Primakov met Warren Christopher in Moscow.", "Yevgeny Primakov/PER Warren Christopher/PER Moscow/LOC"},
 		{"The Prime Minister said that Finance Minister Theo Waigel agreed.", "Theo Waigel/PER"},
+		// A portfolio after a title (without the rule: "State Warren
+		// Christopher" PER).
+		{"Secretary of State Warren Christopher will accompany him.", "Warren Christopher/PER"},
+		// A headline's sport is no name (without the rule: "RUGBY UNION"
+		// ORG and "CUTTITTA" ORG).
+		{"RUGBY UNION - CUTTITTA BACK FOR ITALY AFTER A YEAR .\nItaly recalled Marcello Cuttitta on Friday.", "CUTTITTA/PER ITALY/LOC Italy/LOC Marcello Cuttitta/PER"},
 		// Datelines name places (the model gave MISC, ORG and ORG).
 		{"BRUSSELS 1996-08-22\nThe European Commission said on Thursday it disagreed.", "BRUSSELS/LOC European Commission/ORG"},
 		{"AL-AIN, United Arab Emirates 1996-12-06\nJapan began the defence of their title.", "AL-AIN/LOC United Arab Emirates/LOC Japan/LOC"},

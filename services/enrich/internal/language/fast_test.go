@@ -231,3 +231,22 @@ func FuzzFastPathsAgree(f *testing.F) {
 		}
 	})
 }
+
+func TestCapitalWords(t *testing.T) {
+	text := "SOCCER - GERMAN FIRST RESULTS.\nBONN 1996-12-07\nResults of Hansa Rostock (ESP) 東京 ǅemal NATO EU."
+	var got []string
+	for _, w := range splitWords(text) {
+		s := w.s
+		if w.capital {
+			s = "^" + s
+		}
+		if w.sentenceEnd {
+			s += "."
+		}
+		got = append(got, s)
+	}
+	want := "soccer german first results. ^bonn ^results of ^hansa ^rostock ^esp 東 京 ^ǆemal ^nato ^eu."
+	if g := strings.Join(got, " "); g != want {
+		t.Errorf("splitWords:\n got %s\nwant %s", g, want)
+	}
+}

@@ -76,6 +76,13 @@ func TestDetect(t *testing.T) {
 		{"english pair", "the government", "en", "ngrams"},
 		{"polish", "Rząd przyjął projekt ustawy", "pl", ""},
 		{"long french", strings.Repeat("Le gouvernement a présenté mercredi un projet de loi sur la réforme des retraites. ", 3), "fr", "long"},
+		// Names are spelt in their own language; the words around them
+		// tell the text's (this page was German when every word counted
+		// alike).
+		{"english page of german names", "SOCCER - GERMAN FIRST DIVISION RESULTS .\nBONN 1996-12-07\n" +
+			"Results of German first division soccer matches played on Saturday :\n" +
+			"Hansa Rostock 1 Borussia Moenchengladbach 1\nSchalke 1 Freiburg 0\nBayer Leverkusen 2 Werder Bremen 1\n" +
+			"Fortuna Duesseldorf 0 Karlsruhe 3\nVfB Stuttgart 4 St Pauli 0", "en", "long"},
 		{"mixed", "The government announced on Tuesday that it would raise the minimum wage by five percent next year. " +
 			"Police arrested two men after a shooting outside a nightclub in the city centre early on Sunday. " +
 			"The central bank kept interest rates unchanged, citing uncertainty about inflation and energy prices. " +

@@ -68,29 +68,47 @@ func (d *Detector) detectLongReference(ws []word, cands []int, res Result) Resul
 	chunks := chunkWords(ws)
 	totals := make(map[int]float64, len(cands))
 	wins := make(map[int]int)
-	trigrams := 0
+	trigrams := 0.0
 	scoredLetters := 0
 	for _, c := range chunks {
 		g := newGrams(c, []int{3})
-		trigrams += len(g.distinct[3])
+		// newGrams numbers the positions rune by rune, word by word
+		var weights []float64
+		for _, w := range c {
+			for range w.runes {
+				weights = append(weights, w.weight())
+			}
+		}
+		chunkTrigrams := 0.0
+		for _, p := range g.distinct[3] {
+			chunkTrigrams += weights[p]
+		}
+		trigrams += chunkTrigrams
 		letters := 0
 		for _, w := range c {
 			letters += w.runes
 		}
-		scoredLetters += letters
+		var chunkScores []float64
 		bestLi, bestS := -1, math.Inf(-1)
 		for _, li := range cands {
-			s, n := g.sum(li, 3)
+			s, n := g.weightedSum(li, weights)
 			if n == 0 {
 				s = math.Inf(-1)
 			}
 			totals[li] += s
+			chunkScores = append(chunkScores, s)
 			if s > bestS {
 				bestLi, bestS = li, s
 			}
 		}
-		if bestLi >= 0 {
+		slices.Sort(chunkScores)
+		second := math.Inf(-1)
+		if len(chunkScores) > 1 {
+			second = chunkScores[len(chunkScores)-2]
+		}
+		if bestLi >= 0 && (math.IsInf(second, -1) || leads(bestS, second, chunkTrigrams)) {
 			wins[bestLi] += letters
+			scoredLetters += letters
 		}
 	}
 	var all []scored
@@ -107,16 +125,42 @@ func (d *Detector) detectLongReference(ws []word, cands []int, res Result) Resul
 	// per-trigram margin, so the calibration sees the evidence per n-gram
 	m := margin(all)
 	if trigrams > 0 {
-		m /= float64(trigrams)
+		m /= trigrams
 	}
 	res.Margin = m
 	conf := longCalibration.confidence(m, res.Letters)
 	res = finish(res, all, "long", conf)
-	if share := float64(wins[all[0].li]) / float64(max(scoredLetters, 1)); share < mixedShare {
+	if share := float64(wins[all[0].li]) / float64(scoredLetters); scoredLetters > 0 && share < mixedShare {
 		res.Code, res.Reason = undetermined, "mixed"
 		res.Confidence = 1 - share
 	}
 	return res
+}
+
+// leads says whether a piece's best score leads the second by
+// decidedMargin per trigram.
+func leads(first, second, trigrams float64) bool {
+	return trigrams > 0 && (first-second)/trigrams >= decidedMargin
+}
+
+// weightedSum is sum for trigrams, each n-gram's log probability times
+// the weight of the position it starts at.
+func (g *grams) weightedSum(li int, weights []float64) (total float64, found int) {
+	var tables [4]*table
+	for k := 1; k <= 3; k++ {
+		tables[k], _ = model(li, k)
+	}
+	for _, p := range g.distinct[3] {
+		hs := &g.h[p]
+		for k := 3; k >= 1; k-- {
+			if lp, ok := tables[k].get(hs[k]); ok {
+				total += weights[p] * lp
+				found++
+				break
+			}
+		}
+	}
+	return total, found
 }
 
 // byRules tells the language from letters alone when most words carry a
