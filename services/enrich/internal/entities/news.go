@@ -49,9 +49,12 @@ var (
 	typeLOC     = slices.Index(Types[:], article.LOC)
 	typePER     = slices.Index(Types[:], article.PER)
 	placeLabels = typeLabels(typeLOC)
-	notPlace    = anyName &^ placeLabels
-	edges       = parts(partL, partU)
-	startings   = parts(partB, partU)
+	// A team is a club (ORG) or a country (LOC), never a person, MISC or
+	// no name.
+	notTeam   = 1 | typeLabels(typePER) | typeLabels(slices.Index(Types[:], article.MISC))
+	notPlace  = anyName &^ placeLabels
+	edges     = parts(partL, partU)
+	startings = parts(partB, partU)
 	// A lower-case word: neither starts nor ends a name; a connecting word
 	// may be inside one but a person's, any other word inside none.
 	lowerConnective = edges | parts(partB) | 1<<label(typePER, partI)
@@ -227,6 +230,54 @@ func results(words []string, res *resources, bars []labelSet) {
 		}
 		i = j
 	}
+	for _, team := range teams(words[:last+1]) {
+		for k := team[0]; k < team[1]; k++ {
+			bars[k] |= notTeam
+		}
+	}
+}
+
+// teams finds the teams of a results line, as spans of words: the two
+// sides of a match ("Schalke 1 Freiburg 0", "Feyenoord 2 ( Larsson 25 )
+// NAC Breda 1 ( Goossens 72 )": outside brackets, two names each followed
+// by one number), or the team of a standings line (a name followed by six
+// numbers or more: "Barcelona 15 11 3 1 40 15 36"). A player's line ("Colin
+// Montgomerie 69 70 68") is neither. The model took clubs for people and
+// MISC once LOC was barred ("Werder Bremen", "Auxerre" PER, "Freiburg",
+// "St Pauli" MISC).
+func teams(words []string) [][2]int {
+	type group struct{ start, end, numbers int }
+	var groups []group
+	depth := 0
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		switch {
+		case w == "(":
+			depth++
+		case w == ")":
+			depth = max(depth-1, 0)
+		case depth > 0:
+		case number(w):
+			if len(groups) == 0 {
+				return nil // a line that starts with a number: a rank or a score
+			}
+			groups[len(groups)-1].numbers++
+		case nameLike(w):
+			if len(groups) == 0 || groups[len(groups)-1].numbers > 0 || groups[len(groups)-1].end != i {
+				groups = append(groups, group{start: i, end: i})
+			}
+			groups[len(groups)-1].end = i + 1
+		default:
+			return nil
+		}
+	}
+	switch {
+	case len(groups) == 2 && groups[0].numbers == 1 && groups[1].numbers == 1:
+		return [][2]int{{groups[0].start, groups[0].end}, {groups[1].start, groups[1].end}}
+	case len(groups) == 1 && groups[0].numbers >= 6:
+		return [][2]int{{groups[0].start, groups[0].end}}
+	}
+	return nil
 }
 
 // country says whether every word of a name is a word of a country's or

@@ -929,6 +929,13 @@ func TestNewsNames(t *testing.T) {
 		{"WASHINGTON (Reuters) - The Senate voted on Friday.", "WASHINGTON/LOC Reuters/ORG Senate/ORG"},
 		// Clubs in results are organisations, national teams places.
 		{"Results on Saturday:\nLeeds 2 Middlesbrough 0\nEverton 3 Newcastle 1\nJapan 2 Syria 1", "Leeds/ORG Middlesbrough/ORG Everton/ORG Newcastle/ORG Japan/LOC Syria/LOC"},
+		// Both sides of a match, and a standings line's team, are clubs
+		// (without the rule: "Schalke" no name, "Freiburg" and "Karlsruhe"
+		// MISC, "Werder Bremen" PER); players in brackets stay people.
+		{"Results of German first division soccer matches played on Saturday :\nSchalke 1 Freiburg 0\nBayer Leverkusen 2 Werder Bremen 1\nFortuna Duesseldorf 0 Karlsruhe 3\n" +
+			"Feyenoord 2 ( Larsson 25 , Van Gastel 56 ) NAC Breda 1 ( Goossens 72 ) .\nBarcelona 15 11 3 1 40 15 36",
+			"German/MISC Schalke/ORG Freiburg/ORG Bayer Leverkusen/ORG Werder Bremen/ORG Fortuna Duesseldorf/ORG Karlsruhe/ORG " +
+				"Feyenoord/ORG Larsson/PER Van Gastel/PER NAC Breda/ORG Goossens/PER Barcelona/ORG"},
 		// Particles and connecting words stay inside names.
 		{"Former president F.W. de Klerk spoke to the Bank of England.", "F.W. de Klerk/PER Bank of England/ORG"},
 	} {
