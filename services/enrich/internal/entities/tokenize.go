@@ -208,9 +208,15 @@ var abbreviations = func() map[string]struct{} {
 	return m
 }()
 
-// shortClitic matches the rest of Dutch 's and 't ('s-Hertogenbosch, 't Kofschip).
+// shortClitic matches the rest of Dutch 's and 't ('s-Hertogenbosch, 't
+// Kofschip) and of a detached English 's, in capitals too (a headline's
+// "WOMEN 'S WORLD CUP").
 func shortClitic(rest string) bool {
-	return rest == "s" || rest == "t" || rest == "n" || strings.HasPrefix(rest, "s-")
+	switch rest {
+	case "s", "t", "n", "S", "T", "N":
+		return true
+	}
+	return strings.HasPrefix(rest, "s-") || strings.HasPrefix(rest, "S-")
 }
 
 func isDigitByte(c byte) bool { return c >= '0' && c <= '9' }

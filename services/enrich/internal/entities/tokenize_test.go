@@ -38,6 +38,7 @@ func TestTokenize(t *testing.T) {
 		{"ellipsis", "en", "Wait... what?", "Wait|...|what|?"},
 		{"brackets", "es", "Madrid (EFE) - El", "Madrid|(|EFE|)|-|El"},
 		{"all caps headline", "en", "OBAMA MEETS PUTIN IN GENEVA", "OBAMA|MEETS|PUTIN|IN|GENEVA"},
+		{"detached possessive in capitals", "en", "WOMEN 'S WORLD CUP", "WOMEN|'S|WORLD|CUP"},
 		{"spanish inverted marks", "es", "¿Qué dijo Rajoy?", "¿|Qué|dijo|Rajoy|?"},
 		{"german quotes", "de", "„Wir schaffen das“, sagte Merkel.", "„|Wir|schaffen|das|“|,|sagte|Merkel|."},
 		{"hashtag and url", "en", "see #Brexit at https://example.com/a.", "see|#Brexit|at|https://example.com/a|."},
