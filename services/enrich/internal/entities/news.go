@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/newsflow/newsflow/pkg/article"
 )
@@ -64,6 +65,8 @@ var (
 // newsBars returns, in buf, the labels English news does not give each of
 // the sentence's words:
 //
+//   - A possessive ("'S") starts no name; an initial ("M.") ends none, and
+//     before a capitalised word it is part of one.
 //   - A word in lower case neither starts nor ends a name ("Stocks of
 //     Microsoft Corp rose" was ORG), except that particles start names ("F.W.
 //     de Klerk"); inside a name it is a particle or, except in a person's
@@ -118,6 +121,16 @@ func wordBars(w, next string) labelSet {
 		return anyName
 	}
 	if !lowerWord(w) {
+		switch {
+		case possessive(w):
+			return startings // "SUNDAY 'S GAMES" gave "'S" MISC
+		case initial(w):
+			// "M. Atherton" gave "M." MISC, then no name, and "Atherton" PER
+			if c, _ := initialCapital(next); c {
+				return edges | 1
+			}
+			return edges
+		}
 		return 0
 	}
 	switch {
@@ -127,6 +140,22 @@ func wordBars(w, next string) labelSet {
 		return lowerConnective
 	}
 	return lowerOther
+}
+
+// possessive says whether w is an English possessive clitic ('s, 'S).
+func possessive(w string) bool {
+	switch w {
+	case "'s", "'S", "\u2019s", "\u2019S":
+		return true
+	}
+	return false
+}
+
+// initial says whether w is a capital letter and a full stop ("M."), which
+// a name goes on after.
+func initial(w string) bool {
+	r, size := utf8.DecodeRuneInString(w)
+	return len(w) == size+1 && w[size] == '.' && unicode.IsUpper(r)
 }
 
 // lowerWord says whether w is written in lower case: letters, none of them

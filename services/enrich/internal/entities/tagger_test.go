@@ -936,6 +936,9 @@ func TestNewsNames(t *testing.T) {
 			"Feyenoord 2 ( Larsson 25 , Van Gastel 56 ) NAC Breda 1 ( Goossens 72 ) .\nBarcelona 15 11 3 1 40 15 36",
 			"German/MISC Schalke/ORG Freiburg/ORG Bayer Leverkusen/ORG Werder Bremen/ORG Fortuna Duesseldorf/ORG Karlsruhe/ORG " +
 				"Feyenoord/ORG Larsson/PER Van Gastel/PER NAC Breda/ORG Goossens/PER Barcelona/ORG"},
+		// An initial before a name is part of it (without the rule: "M."
+		// MISC in a scoreboard).
+		{"England first innings\nM. Atherton b Waqar Younis 31", "England/LOC M. Atherton/PER Waqar Younis/PER"},
 		// Particles and connecting words stay inside names.
 		{"Former president F.W. de Klerk spoke to the Bank of England.", "F.W. de Klerk/PER Bank of England/ORG"},
 	} {
@@ -949,6 +952,18 @@ func TestNewsNames(t *testing.T) {
 		}
 		if g := strings.Join(got, " "); g != tt.want {
 			t.Errorf("%q: got %s, want %s", tt.body, g, tt.want)
+		}
+	}
+}
+
+// A possessive starts no name: without the rule, this headline gave "'S"
+// MISC.
+func TestNewsPossessive(t *testing.T) {
+	got := tagArticle(t, "en", "BASEBALL - MAJOR LEAGUE STANDINGS AFTER SUNDAY 'S GAMES .",
+		"NEW YORK 1996-08-25\nMajor League Baseball standings after games played on Sunday :\nNEW YORK 74 54 .578 -\nBALTIMORE 67 62 .519 7 1/2")
+	for _, e := range got {
+		if strings.Contains(e.Text, "'S") {
+			t.Errorf("%s %q at %d: a possessive is no name's start", e.Type, e.Text, e.Start)
 		}
 	}
 }
