@@ -279,26 +279,35 @@ func markCapitals(text string, ws []word) {
 		}
 	}
 	for _, r := range text {
-		if !unicode.IsLetter(r) {
-			endWord()
-			if r == '.' || r == '!' || r == '?' || r == '\n' {
-				closeRun(k + 1) // a headline is a line, a sentence at most
+		var u, l bool
+		if r < utf8.RuneSelf {
+			u, l = 'A' <= r && r <= 'Z', 'a' <= r && r <= 'z'
+			if !u && !l {
+				endWord()
+				if r == '.' || r == '!' || r == '?' || r == '\n' {
+					closeRun(k + 1) // a headline is a line, a sentence at most
+				}
+				continue
 			}
-			continue
+		} else {
+			if !unicode.IsLetter(r) {
+				endWord()
+				continue
+			}
+			if rs := runeScript(r); rs == scriptHan || rs == scriptKana || rs == scriptHangul {
+				endWord()
+				closeRun(k + 1)
+				k++
+				continue
+			}
+			u, l = unicode.IsUpper(r) || unicode.IsTitle(r), unicode.IsLower(r)
 		}
-		if rs := runeScript(r); rs == scriptHan || rs == scriptKana || rs == scriptHangul {
-			endWord()
-			closeRun(k + 1)
-			k++
-			continue
-		}
-		u := unicode.IsUpper(r) || unicode.IsTitle(r)
 		if !inWord {
 			inWord, first, upper, lower = true, u, false, false
 			k++
 		}
 		upper = upper || u
-		lower = lower || unicode.IsLower(r)
+		lower = lower || l
 	}
 	endWord()
 	closeRun(k + 1)
