@@ -17,7 +17,8 @@ const propagateMin = 0.8
 // consistent makes an article's entities agree with each other, as a
 // reader would: one name gets one type in an article (the type with the
 // largest summed confidence), the surname of a person named in full is
-// that person, and a name tagged confidently somewhere is tagged where else
+// that person, a company named in full with its suffix ("Cos Inc") is
+// that company without it, and a name tagged confidently somewhere is tagged where else
 // it occurs as a whole word outside other entities (typically
 // sentence-initial or in an all-caps title). A date is not a name: nothing
 // inside the spans of dates is kept or tagged ("Theresa May said in May",
@@ -73,6 +74,37 @@ func consistent(ents []article.Entity, title, body string, dates []article.Span)
 		}
 		v.sum = [numTypes]float64{}
 		v.sum[per] = conf
+		v.best = max(v.best, conf)
+	}
+	// A company named in full is then called without its suffix ("Philip
+	// Morris Cos Inc ... Philip Morris said"), which alone looks like a
+	// person's name.
+	org := typeIndex("ORG")
+	shortNames := map[string]float64{}
+	for name, v := range votes {
+		if v.best < propagateMin || winner(v) != org {
+			continue
+		}
+		short := name
+		for {
+			i := strings.LastIndexByte(short, ' ')
+			if i < 0 || !corporateSuffixes[short[i+1:]] {
+				break
+			}
+			short = short[:i]
+		}
+		if short != name {
+			shortNames[short] = max(shortNames[short], v.best)
+		}
+	}
+	for short, conf := range shortNames {
+		v := votes[short]
+		if v == nil {
+			v = &vote{}
+			votes[short] = v
+		}
+		v.sum = [numTypes]float64{}
+		v.sum[org] = conf
 		v.best = max(v.best, conf)
 	}
 	for i := range ents {

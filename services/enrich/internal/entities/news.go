@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/newsflow/newsflow/pkg/article"
+	"github.com/newsflow/newsflow/services/enrich/internal/entities/corpus"
 )
 
 // How English news writes names. The English model also learns from web
@@ -50,6 +51,8 @@ var (
 	typeLOC     = slices.Index(Types[:], article.LOC)
 	typePER     = slices.Index(Types[:], article.PER)
 	placeLabels = typeLabels(typeLOC)
+	placeEnds   = labelSet(1<<label(typeLOC, partL) | 1<<label(typeLOC, partU))
+	notCompany  = anyName&^typeLabels(slices.Index(Types[:], article.ORG)) | startings
 	// A team is a club (ORG) or a country (LOC), never a person, MISC or
 	// no name.
 	notTeam   = 1 | typeLabels(typePER) | typeLabels(slices.Index(Types[:], article.MISC))
@@ -65,6 +68,9 @@ var (
 // newsBars returns, in buf, the labels English news does not give each of
 // the sentence's words:
 //
+//   - A company's suffix ("Inc", "Cos") is inside or at the end of an
+//     organisation's name, and a nationality
+//     ("African") ends no place's.
 //   - A possessive ("'S") starts no name; an initial ("M.") ends none, and
 //     before a capitalised word it is part of one.
 //   - A word in lower case neither starts nor ends a name ("Stocks of
@@ -122,6 +128,12 @@ func wordBars(w, next string) labelSet {
 	}
 	if !lowerWord(w) {
 		switch {
+		case corporateSuffixes[w]:
+			// "Philip Morris Cos Inc" gave PER and "Cos Inc" ORG, and
+			// with the start barred, all four PER
+			return notCompany
+		case corpus.Nationality(w):
+			return placeEnds // "South African President" gave "South African" LOC
 		case possessive(w):
 			return startings // "SUNDAY 'S GAMES" gave "'S" MISC
 		case initial(w):
@@ -372,6 +384,14 @@ var portfolios = map[string]bool{
 	"Health": true, "Education": true, "Transport": true, "Labour": true, "Labor": true, "Energy": true,
 	"Environment": true, "Culture": true, "Home": true, "Treasury": true, "Industry": true, "Commerce": true,
 	"Vice": true, "Executive": true,
+}
+
+// corporateSuffixes end companies' names, and start none and no other
+// names.
+var corporateSuffixes = map[string]bool{
+	"Inc": true, "Inc.": true, "Corp": true, "Corp.": true, "Co": true, "Co.": true, "Cos": true, "Cos.": true,
+	"Ltd": true, "Ltd.": true, "Plc": true, "PLC": true, "plc": true, "LLC": true, "AG": true, "GmbH": true,
+	"SpA": true, "Bhd": true,
 }
 
 // portfolioAfterTitle says whether the last of words is a portfolio after

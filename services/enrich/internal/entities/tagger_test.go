@@ -939,6 +939,12 @@ func TestNewsNames(t *testing.T) {
 		// An initial before a name is part of it (without the rule: "M."
 		// MISC in a scoreboard).
 		{"England first innings\nM. Atherton b Waqar Younis 31", "England/LOC M. Atherton/PER Waqar Younis/PER"},
+		// A company's suffix is in an organisation's name, and its short
+		// name is the company (without the rules: "Philip Morris" PER and
+		// "Cos Inc" ORG); a nationality ends no place (without the rule:
+		// "South African" LOC).
+		{"Philip Morris Cos Inc said on Wednesday its profit rose.\nAnalysts said Philip Morris had done well.", "Philip Morris Cos Inc/ORG Philip Morris/ORG"},
+		{"South African President Nelson Mandela said on Thursday he would stay.", "South African/MISC Nelson Mandela/PER"},
 		// Particles and connecting words stay inside names.
 		{"Former president F.W. de Klerk spoke to the Bank of England.", "F.W. de Klerk/PER Bank of England/ORG"},
 	} {
