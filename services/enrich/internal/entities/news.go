@@ -71,6 +71,8 @@ var (
 //   - A company's suffix ("Inc", "Cos") is inside or at the end of an
 //     organisation's name, and a nationality
 //     ("African") ends no place's.
+//   - A club's prefix before a name ("FC", "AS") ends no name (as in every
+//     language, clubBars).
 //   - A possessive ("'S") starts no name; an initial ("M.") ends none, and
 //     before a capitalised word it is part of one.
 //   - A word in lower case neither starts nor ends a name ("Stocks of
@@ -98,6 +100,9 @@ func newsBars(words []string, res *resources, buf []labelSet) []labelSet {
 			next = words[i+1]
 		}
 		bars[i] = wordBars(w, next)
+		if clubPrefix(w, next) {
+			bars[i] |= edges
+		}
 		if portfolioAfterTitle(words[:i+1]) {
 			bars[i] |= anyName
 		}
@@ -119,6 +124,35 @@ func newsBars(words []string, res *resources, buf []labelSet) []labelSet {
 		results(words, res, bars)
 	}
 	return bars
+}
+
+// clubBars returns, in buf, the labels a club's prefix before a name does
+// not take, for the languages without newsBars (which bars them too): it
+// ends no name ("FC Carl Zeiss Jena" gave "FC" ORG and "Carl Zeiss Jena"
+// PER, "AS Rom" "AS" ORG and "Rom" LOC).
+func clubBars(words []string, buf []labelSet) []labelSet {
+	n := len(words)
+	bars := slices.Grow(buf[:0], n)[:n]
+	for i, w := range words {
+		bars[i] = 0
+		if i+1 < n && clubPrefix(w, words[i+1]) {
+			bars[i] = edges
+		}
+	}
+	return bars
+}
+
+// clubPrefix says whether w starts a club's name before next.
+func clubPrefix(w, next string) bool {
+	c, _ := initialCapital(next)
+	return c && clubPrefixes[w]
+}
+
+// clubPrefixes start sports clubs' names.
+var clubPrefixes = map[string]bool{
+	"FC": true, "AC": true, "AS": true, "SC": true, "SV": true, "VfB": true, "VfL": true, "TSV": true,
+	"TuS": true, "RC": true, "CF": true, "CD": true, "UD": true, "SD": true, "AFC": true, "SS": true,
+	"SK": true, "IF": true, "FK": true, "NK": true, "PSV": true, "RKC": true, "SpVgg": true, "KV": true,
 }
 
 // wordBars is what a word itself rules out, given the word after it.

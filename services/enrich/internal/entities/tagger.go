@@ -424,9 +424,13 @@ func (st *state) decode(m *Model, words []string, marginals bool) ([]int, []floa
 	st.em = slices.Grow(st.em[:0], n*numLabels)[:n*numLabels]
 	memo := st.ownScores(m)
 	marks := st.fz.own
-	news := st.news && st.cased && m.Lang == "en"
+	news := st.news && st.cased
 	if news {
-		st.bars = newsBars(words, &m.res, st.bars)
+		if m.Lang == "en" {
+			st.bars = newsBars(words, &m.res, st.bars)
+		} else {
+			st.bars = clubBars(words, st.bars)
+		}
 	}
 	b := int32(0)
 	for i, w := range words {

@@ -973,3 +973,21 @@ func TestNewsPossessive(t *testing.T) {
 		}
 	}
 }
+
+// A club's prefix before a name ends no name, in any language.
+func TestClubBars(t *testing.T) {
+	words := []string{"Der", "FC", "Carl", "Zeiss", "Jena", "und", "der", "FC", "."}
+	bars := clubBars(words, nil)
+	for i, want := range []labelSet{0, edges, 0, 0, 0, 0, 0, 0, 0} {
+		if bars[i] != want {
+			t.Errorf("%q: bars %b, want %b", words[i], bars[i], want)
+		}
+	}
+	m, err := testTagger(t).models["en"].get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if en := newsBars([]string{"AC", "Milan", "won"}, &m.res, nil); en[0]&edges != edges {
+		t.Errorf("English: AC before Milan bars %b, want the edges %b", en[0], edges)
+	}
+}
