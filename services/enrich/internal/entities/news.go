@@ -449,11 +449,29 @@ func sportSlug(words []string) int {
 		switch {
 		case i > 0 && dash(w):
 			return i
-		case i == 3 || !sports[strings.ToUpper(w)]:
+		case i == 3 || !sportWord(w):
 			return 0
 		}
 	}
 	return 0
+}
+
+// sportWord says whether w, in any case, is one of sports' words; it
+// upper-cases into a buffer, not a new string, as it runs on every
+// sentence.
+func sportWord(w string) bool {
+	var buf [16]byte
+	if len(w) > len(buf) {
+		return false
+	}
+	for i := range len(w) {
+		c := w[i]
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return sports[string(buf[:len(w)])]
 }
 
 // sports are the words of the sports wire headlines start with.
