@@ -32,8 +32,22 @@ func consistent(ents []article.Entity, title, body string, dates []article.Span)
 		sum  [numTypes]float64
 		best float64
 	}
+	// A dateline's place keeps its own type and gives none to others:
+	// "NEW YORK 1996-12-06" is the city even where the article's results
+	// call a team "NEW YORK" (and the team stays the team).
+	fixed := make([]bool, len(ents))
+	for i, e := range ents {
+		text := body
+		if e.Field == "title" {
+			text = title
+		}
+		fixed[i] = datelinePlace(text, e)
+	}
 	votes := map[string]*vote{}
-	for _, e := range ents {
+	for i, e := range ents {
+		if fixed[i] {
+			continue
+		}
 		v := votes[e.Text]
 		if v == nil {
 			v = &vote{}
@@ -108,7 +122,9 @@ func consistent(ents []article.Entity, title, body string, dates []article.Span)
 		v.best = max(v.best, conf)
 	}
 	for i := range ents {
-		ents[i].Type = Types[winner(votes[ents[i].Text])]
+		if !fixed[i] {
+			ents[i].Type = Types[winner(votes[ents[i].Text])]
+		}
 	}
 	names := make([]string, 0, len(votes))
 	for name, v := range votes {
@@ -158,6 +174,20 @@ func consistent(ents []article.Entity, title, body string, dates []article.Span)
 		})
 	}
 	return ents
+}
+
+// datelinePlace says whether e is the place a dateline starts with, at the
+// start of its line ("BRUSSELS 1996-08-22", "WASHINGTON ( Reuters ) -").
+func datelinePlace(text string, e article.Entity) bool {
+	if e.Start > 0 && text[e.Start-1] != '\n' {
+		return false
+	}
+	line := text[e.Start:]
+	if k := strings.IndexByte(line, '\n'); k >= 0 {
+		line = line[:k]
+	}
+	end, _, _ := dateline(strings.Fields(line))
+	return end > 0 && len(strings.Fields(e.Text)) <= end
 }
 
 func fieldOrder(f string) int {

@@ -945,6 +945,10 @@ func TestNewsNames(t *testing.T) {
 		// "South African" LOC).
 		{"Philip Morris Cos Inc said on Wednesday its profit rose.\nAnalysts said Philip Morris had done well.", "Philip Morris Cos Inc/ORG Philip Morris/ORG"},
 		{"South African President Nelson Mandela said on Thursday he would stay.", "South African/MISC Nelson Mandela/PER"},
+		// A dateline's place stays a place where a team has its name
+		// (without the exemption: the dateline's "NEW YORK" ORG).
+		{"NEW YORK 1996-12-06\nResults of National Basketball Association games on Thursday :\nToronto 94 LA CLIPPERS 85\nAtlanta 89 NEW YORK 96",
+			"NEW YORK/LOC National Basketball Association/ORG Toronto/ORG LA CLIPPERS/ORG Atlanta/ORG NEW YORK/ORG"},
 		// Particles and connecting words stay inside names.
 		{"Former president F.W. de Klerk spoke to the Bank of England.", "F.W. de Klerk/PER Bank of England/ORG"},
 	} {
