@@ -58,6 +58,7 @@ var (
 	notTeam   = 1 | typeLabels(typePER) | typeLabels(slices.Index(Types[:], article.MISC))
 	notPlace  = anyName &^ placeLabels
 	edges     = parts(partL, partU)
+	insides   = parts(partI, partL)
 	startings = parts(partB, partU)
 	// A lower-case word: neither starts nor ends a name; a connecting word
 	// may be inside one but a person's, any other word inside none.
@@ -69,7 +70,8 @@ var (
 // the sentence's words:
 //
 //   - A company's suffix ("Inc", "Cos") is inside or at the end of an
-//     organisation's name, and a nationality
+//     organisation's name, which goes on after it only with another
+//     suffix ("Co Ltd"), and a nationality
 //     ("African") ends no place's.
 //   - A club's prefix before a name ("FC", "AS") ends no name (as in every
 //     language, clubBars).
@@ -102,6 +104,9 @@ func newsBars(words []string, res *resources, buf []labelSet) []labelSet {
 		bars[i] = wordBars(w, next)
 		if clubPrefix(w, next) {
 			bars[i] |= edges
+		}
+		if i > 0 && corporateSuffixes[words[i-1]] && !corporateSuffixes[w] {
+			bars[i] |= insides // "Toyota Motor Corp and Sony Corp" was one ORG
 		}
 		if portfolioAfterTitle(words[:i+1]) {
 			bars[i] |= anyName

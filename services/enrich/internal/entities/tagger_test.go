@@ -945,6 +945,8 @@ func TestNewsNames(t *testing.T) {
 		// "South African" LOC).
 		{"Philip Morris Cos Inc said on Wednesday its profit rose.\nAnalysts said Philip Morris had done well.", "Philip Morris Cos Inc/ORG Philip Morris/ORG"},
 		{"South African President Nelson Mandela said on Thursday he would stay.", "South African/MISC Nelson Mandela/PER"},
+		// A company's name ends at its suffix (without the rule: one ORG).
+		{"Toyota Motor Corp and Sony Corp led the gains, while Nomura Securities Co Ltd fell.", "Toyota Motor Corp/ORG Sony Corp/ORG Nomura Securities Co Ltd/ORG"},
 		// A dateline's place stays a place where a team has its name
 		// (without the exemption: the dateline's "NEW YORK" ORG).
 		{"NEW YORK 1996-12-06\nResults of National Basketball Association games on Thursday :\nToronto 94 LA CLIPPERS 85\nAtlanta 89 NEW YORK 96",
