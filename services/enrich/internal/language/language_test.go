@@ -83,6 +83,8 @@ func TestDetect(t *testing.T) {
 			"Results of German first division soccer matches played on Saturday :\n" +
 			"Hansa Rostock 1 Borussia Moenchengladbach 1\nSchalke 1 Freiburg 0\nBayer Leverkusen 2 Werder Bremen 1\n" +
 			"Fortuna Duesseldorf 0 Karlsruhe 3\nVfB Stuttgart 4 St Pauli 0", "en", "long"},
+		{"short english page of german names", "SOCCER - GERMAN CUP RESULT .\nBONN 1996-08-22\nResult of German Cup match :\n" +
+			"Hertha Berlin 1 Borussia Dortmund 3", "en", "ngrams"},
 		{"mixed", "The government announced on Tuesday that it would raise the minimum wage by five percent next year. " +
 			"Police arrested two men after a shooting outside a nightclub in the city centre early on Sunday. " +
 			"The central bank kept interest rates unchanged, citing uncertainty about inflation and energy prices. " +

@@ -71,17 +71,10 @@ func (d *Detector) detectLongReference(ws []word, cands []int, res Result) Resul
 	trigrams := 0.0
 	scoredLetters := 0
 	for _, c := range chunks {
-		g := newGrams(c, []int{3})
-		// newGrams numbers the positions rune by rune, word by word
-		var weights []float64
-		for _, w := range c {
-			for range w.runes {
-				weights = append(weights, w.weight())
-			}
-		}
+		g := newGrams(c, []int{3}, true)
 		chunkTrigrams := 0.0
 		for _, p := range g.distinct[3] {
-			chunkTrigrams += weights[p]
+			chunkTrigrams += g.w[p]
 		}
 		trigrams += chunkTrigrams
 		letters := 0
@@ -91,8 +84,8 @@ func (d *Detector) detectLongReference(ws []word, cands []int, res Result) Resul
 		var chunkScores []float64
 		bestLi, bestS := -1, math.Inf(-1)
 		for _, li := range cands {
-			s, n := g.weightedSum(li, weights)
-			if n == 0 {
+			s, w := g.sum(li, 3)
+			if w == 0 {
 				s = math.Inf(-1)
 			}
 			totals[li] += s
@@ -141,26 +134,6 @@ func (d *Detector) detectLongReference(ws []word, cands []int, res Result) Resul
 // decidedMargin per trigram.
 func leads(first, second, trigrams float64) bool {
 	return trigrams > 0 && (first-second)/trigrams >= decidedMargin
-}
-
-// weightedSum is sum for trigrams, each n-gram's log probability times
-// the weight of the position it starts at.
-func (g *grams) weightedSum(li int, weights []float64) (total float64, found int) {
-	var tables [4]*table
-	for k := 1; k <= 3; k++ {
-		tables[k], _ = model(li, k)
-	}
-	for _, p := range g.distinct[3] {
-		hs := &g.h[p]
-		for k := 3; k >= 1; k-- {
-			if lp, ok := tables[k].get(hs[k]); ok {
-				total += weights[p] * lp
-				found++
-				break
-			}
-		}
-	}
-	return total, found
 }
 
 // byRules tells the language from letters alone when most words carry a
