@@ -80,16 +80,20 @@ func consistent(ents []article.Entity, title, body string, dates []article.Span)
 			surnames[last] = max(surnames[last], v.best)
 		}
 	}
-	for last, conf := range surnames {
-		v := votes[last]
-		if v == nil {
-			v = &vote{}
-			votes[last] = v
+	// impose gives each name typ, with the confidence of the full name.
+	impose := func(names map[string]float64, typ int) {
+		for name, conf := range names {
+			v := votes[name]
+			if v == nil {
+				v = &vote{}
+				votes[name] = v
+			}
+			v.sum = [numTypes]float64{}
+			v.sum[typ] = conf
+			v.best = max(v.best, conf)
 		}
-		v.sum = [numTypes]float64{}
-		v.sum[per] = conf
-		v.best = max(v.best, conf)
 	}
+	impose(surnames, per)
 	// A company named in full is then called without its suffix ("Philip
 	// Morris Cos Inc ... Philip Morris said"), which alone looks like a
 	// person's name.
@@ -111,16 +115,7 @@ func consistent(ents []article.Entity, title, body string, dates []article.Span)
 			shortNames[short] = max(shortNames[short], v.best)
 		}
 	}
-	for short, conf := range shortNames {
-		v := votes[short]
-		if v == nil {
-			v = &vote{}
-			votes[short] = v
-		}
-		v.sum = [numTypes]float64{}
-		v.sum[org] = conf
-		v.best = max(v.best, conf)
-	}
+	impose(shortNames, org)
 	for i := range ents {
 		if !fixed[i] {
 			ents[i].Type = Types[winner(votes[ents[i].Text])]
