@@ -386,7 +386,7 @@ func (fz *featurizer) word(w string) wordInfo {
 		wi.gaz = fz.res.gazetteer[wi.lower]
 	}
 	if fz.doc != nil {
-		wi.docB = fz.doc[wi.lower] | docKnown
+		wi.docB = fz.doc[wi.lower]&(docLower|docCapital) | docKnown
 	}
 	return wi
 }
@@ -575,6 +575,10 @@ const (
 	docLower   = 1 << iota // written in lower case somewhere in the article
 	docCapital             // capitalised somewhere other than a sentence start
 	docKnown               // the article was seen (the bits above are meaningful)
+	// docMixed: capitalised and not all in capitals somewhere other than a
+	// sentence start ("Bush", not "BUSH"); read by the news rules, not a
+	// feature.
+	docMixed
 )
 
 // docCase records how the words of an article's sentences are written.
@@ -582,10 +586,13 @@ func docCase(doc map[uint64]uint8, buf []byte, words []string) []byte {
 	for i, w := range words {
 		var k uint64
 		k, buf = lowerKey(buf, w)
-		upper, letter := false, false
+		upper, lower, letter := false, false, false
 		for _, r := range w {
 			if unicode.IsUpper(r) {
 				upper = true
+			}
+			if unicode.IsLower(r) {
+				lower = true
 			}
 			if unicode.IsLetter(r) {
 				letter = true
@@ -595,6 +602,8 @@ func docCase(doc map[uint64]uint8, buf []byte, words []string) []byte {
 		case !letter:
 		case !upper:
 			doc[k] |= docLower
+		case i > 0 && lower:
+			doc[k] |= docCapital | docMixed
 		case i > 0:
 			doc[k] |= docCapital
 		}

@@ -88,12 +88,14 @@ var (
 //     PER from "State").
 //   - A sentence's first "The", "A" or "An" starts no name ("The European
 //     Commission said").
+//   - In a headline in capitals, a common word is barred what it would be
+//     in lower case ("BOYCOTT" was PER).
 //   - A headline's sport before its dash is not a name ("RUGBY UNION -
 //     CUTTITTA BACK FOR ITALY" was ORG, "ALPINE SKIING - ..." MISC).
 //   - A dateline's place is LOC ("BRUSSELS 1996-08-22" was MISC).
 //   - In a results line a team is not LOC unless it is a country, and the
 //     scores are no part of a name ("Leeds 2 Middlesbrough 0").
-func newsBars(words []string, res *resources, buf []labelSet) []labelSet {
+func newsBars(words []string, res *resources, doc map[uint64]uint8, buf []labelSet) []labelSet {
 	n := len(words)
 	bars := slices.Grow(buf[:0], n)[:n]
 	for i, w := range words {
@@ -118,6 +120,7 @@ func newsBars(words []string, res *resources, buf []labelSet) []labelSet {
 	for i := range sportSlug(words) {
 		bars[i] |= anyName
 	}
+	headlineWords(words, res, doc, bars)
 	if end, start2, end2 := dateline(words); end > 0 {
 		for i := range end {
 			bars[i] |= notPlace
@@ -129,6 +132,38 @@ func newsBars(words []string, res *resources, buf []labelSet) []labelSet {
 		results(words, res, bars)
 	}
 	return bars
+}
+
+// headlineWords bars, in a headline in capitals, what a word in lower case
+// is barred for the words that are common words: mostly in lower case in
+// the training text, four letters or more, and not written with a capital
+// elsewhere in the article ("Bush" lets "BUSH" be a name). "EU REJECTS
+// GERMAN CALL TO BOYCOTT BRITISH LAMB" gave "BOYCOTT" PER, "CLINTON , DOLE
+// CLASH OVER TAX CUTS" "CLASH OVER TAX CUTS" MISC.
+func headlineWords(words []string, res *resources, doc map[uint64]uint8, bars []labelSet) {
+	caps := 0
+	for _, w := range words {
+		switch {
+		case lowerWord(w):
+			return
+		case allCaps(w):
+			caps++
+		}
+	}
+	if caps < 3 {
+		return
+	}
+	var kb []byte
+	for i, w := range words {
+		if !allCaps(w) || utf8.RuneCountInString(w) < 4 {
+			continue
+		}
+		var k uint64
+		k, kb = lowerKey(kb, w)
+		if res.caseTable[k] == caseMostlyLower && doc[k]&docMixed == 0 {
+			bars[i] |= wordBars(strings.ToLower(w), "")
+		}
+	}
 }
 
 // clubBars returns, in buf, the labels a club's prefix before a name does

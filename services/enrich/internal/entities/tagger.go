@@ -427,7 +427,7 @@ func (st *state) decode(m *Model, words []string, marginals bool) ([]int, []floa
 	news := st.news && st.cased
 	if news {
 		if m.Lang == "en" {
-			st.bars = newsBars(words, &m.res, st.bars)
+			st.bars = newsBars(words, &m.res, st.doc, st.bars)
 		} else {
 			st.bars = clubBars(words, st.bars)
 		}

@@ -951,6 +951,11 @@ func TestNewsNames(t *testing.T) {
 		// (without the exemption: the dateline's "NEW YORK" ORG).
 		{"NEW YORK 1996-12-06\nResults of National Basketball Association games on Thursday :\nToronto 94 LA CLIPPERS 85\nAtlanta 89 NEW YORK 96",
 			"NEW YORK/LOC National Basketball Association/ORG Toronto/ORG LA CLIPPERS/ORG Atlanta/ORG NEW YORK/ORG"},
+		// A headline's common words are no names unless the article
+		// writes them with a capital (without the rule: "GIRLS" MISC,
+		// "CLASH OVER TAX CUTS" MISC).
+		{"BELGIAN POLICE FIND BODIES OF TWO GIRLS .\nBelgian police found the bodies of two girls on Saturday.", "BELGIAN/MISC Belgian/MISC"},
+		{"CLINTON , DOLE CLASH OVER TAX CUTS .\nPresident Bill Clinton and Bob Dole clashed on Thursday.", "CLINTON/PER DOLE/PER Bill Clinton/PER Bob Dole/PER"},
 		// Particles and connecting words stay inside names.
 		{"Former president F.W. de Klerk spoke to the Bank of England.", "F.W. de Klerk/PER Bank of England/ORG"},
 	} {
@@ -993,7 +998,39 @@ func TestClubBars(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if en := newsBars([]string{"AC", "Milan", "won"}, &m.res, nil); en[0]&edges != edges {
+	if en := newsBars([]string{"AC", "Milan", "won"}, &m.res, nil, nil); en[0]&edges != edges {
 		t.Errorf("English: AC before Milan bars %b, want the edges %b", en[0], edges)
+	}
+}
+
+// In a headline in capitals, a common word is barred what it would be in
+// lower case, unless the article writes it with a capital elsewhere.
+func TestHeadlineWords(t *testing.T) {
+	m, err := testTagger(t).models["en"].get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	words := []string{"PEACE", "TALKS", "TO", "RESUME", "IN", "WASHINGTON"}
+	k, _ := lowerKey(nil, "talks")
+	if m.res.caseTable[k] != caseMostlyLower {
+		t.Fatalf("talks: case bucket %d, want mostly lower", m.res.caseTable[k])
+	}
+	bars := make([]labelSet, len(words))
+	headlineWords(words, &m.res, map[uint64]uint8{}, bars)
+	if bars[1] != lowerOther {
+		t.Errorf("TALKS: bars %b, want %b", bars[1], lowerOther)
+	}
+	if bars[5] != 0 {
+		t.Errorf("WASHINGTON: bars %b, want none", bars[5])
+	}
+	bars = make([]labelSet, len(words))
+	headlineWords(words, &m.res, map[uint64]uint8{k: docMixed}, bars)
+	if bars[1] != 0 {
+		t.Errorf("TALKS written Talks elsewhere: bars %b, want none", bars[1])
+	}
+	bars = make([]labelSet, 3)
+	headlineWords([]string{"Peace", "TALKS", "resume"}, &m.res, map[uint64]uint8{}, bars)
+	if bars[1] != 0 {
+		t.Errorf("not a headline: bars %b, want none", bars[1])
 	}
 }
