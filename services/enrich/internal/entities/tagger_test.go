@@ -956,6 +956,9 @@ func TestNewsNames(t *testing.T) {
 		// "CLASH OVER TAX CUTS" MISC).
 		{"BELGIAN POLICE FIND BODIES OF TWO GIRLS .\nBelgian police found the bodies of two girls on Saturday.", "BELGIAN/MISC Belgian/MISC"},
 		{"CLINTON , DOLE CLASH OVER TAX CUTS .\nPresident Bill Clinton and Bob Dole clashed on Thursday.", "CLINTON/PER DOLE/PER Bill Clinton/PER Bob Dole/PER"},
+		// The United Nations is an organisation (without the rule: "U.N."
+		// and "United Nations" LOC).
+		{"U.N. weapons inspectors arrived in Baghdad on Friday.\nThe United Nations said it would not lift sanctions.", "U.N./ORG Baghdad/LOC United Nations/ORG"},
 		// Particles and connecting words stay inside names.
 		{"Former president F.W. de Klerk spoke to the Bank of England.", "F.W. de Klerk/PER Bank of England/ORG"},
 	} {
