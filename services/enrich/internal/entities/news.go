@@ -189,8 +189,11 @@ func clubBars(words []string, buf []labelSet) []labelSet {
 
 // clubPrefix says whether w starts a club's name before next.
 func clubPrefix(w, next string) bool {
+	if len(w) > 5 || !clubPrefixes[w] {
+		return false
+	}
 	c, _ := initialCapital(next)
-	return c && clubPrefixes[w]
+	return c
 }
 
 // clubPrefixes start sports clubs' names.
@@ -207,7 +210,7 @@ func wordBars(w, next string) labelSet {
 	}
 	if !lowerWord(w) {
 		switch {
-		case corporateSuffixes[w]:
+		case len(w) <= 5 && corporateSuffixes[w]:
 			// "Philip Morris Cos Inc" gave PER and "Cos Inc" ORG, and
 			// with the start barred, all four PER
 			return notCompany
@@ -493,14 +496,17 @@ var corporateSuffixes = map[string]bool{
 // a title and "of" ("Secretary of State", "Minister of the Interior").
 func portfolioAfterTitle(words []string) bool {
 	n := len(words)
-	w := words[n-1]
-	if !portfolios[w] && w != "State" {
+	var title string
+	switch {
+	case n >= 3 && words[n-2] == "of":
+		title = words[n-3]
+	case n >= 4 && words[n-2] == "the" && words[n-3] == "of":
+		title = words[n-4]
+	default:
 		return false
 	}
-	if n >= 3 && words[n-2] == "of" && titleWords[words[n-3]] {
-		return true
-	}
-	return n >= 4 && words[n-2] == "the" && words[n-3] == "of" && titleWords[words[n-4]]
+	w := words[n-1]
+	return (portfolios[w] || w == "State") && titleWords[title]
 }
 
 // sportSlug returns how many of the first words name a sport before a
