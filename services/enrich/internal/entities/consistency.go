@@ -106,7 +106,7 @@ func consistent(ents []article.Entity, title, body string, dates []article.Span)
 		short := name
 		for {
 			i := strings.LastIndexByte(short, ' ')
-			if i < 0 || !corporateSuffixes[short[i+1:]] {
+			if i < 0 || !corporateSuffix(short[i+1:]) {
 				break
 			}
 			short = short[:i]

@@ -50,13 +50,15 @@ var (
 	anyName     = parts(partB, partI, partL, partU)
 	typeLOC     = slices.Index(Types[:], article.LOC)
 	typePER     = slices.Index(Types[:], article.PER)
+	typeORG     = slices.Index(Types[:], article.ORG)
+	typeMISC    = slices.Index(Types[:], article.MISC)
 	placeLabels = typeLabels(typeLOC)
 	placeEnds   = labelSet(1<<label(typeLOC, partL) | 1<<label(typeLOC, partU))
-	notOrg      = anyName &^ typeLabels(slices.Index(Types[:], article.ORG))
+	notOrg      = anyName &^ typeLabels(typeORG)
 	notCompany  = notOrg | startings
 	// A team is a club (ORG) or a country (LOC), never a person, MISC or
 	// no name.
-	notTeam   = 1 | typeLabels(typePER) | typeLabels(slices.Index(Types[:], article.MISC))
+	notTeam   = 1 | typeLabels(typePER) | typeLabels(typeMISC)
 	notPlace  = anyName &^ placeLabels
 	edges     = parts(partL, partU)
 	insides   = parts(partI, partL)
@@ -74,8 +76,8 @@ var (
 //     organisation's name, which goes on after it only with another
 //     suffix ("Co Ltd"), and a nationality
 //     ("African") ends no place's.
-//   - A club's prefix before a name ("FC", "AS") ends no name (as in every
-//     language, clubBars).
+//   - A club's prefix before a name ("FC", "AS") ends no name (clubBars,
+//     the rule of every language).
 //   - A possessive ("'S") starts no name; an initial ("M.") ends none, and
 //     before a capitalised word it is part of one.
 //   - A word in lower case neither starts nor ends a name ("Stocks of
@@ -99,20 +101,17 @@ var (
 //     scores are no part of a name ("Leeds 2 Middlesbrough 0").
 func newsBars(words []string, res *resources, doc map[uint64]uint8, buf []labelSet) []labelSet {
 	n := len(words)
-	bars := slices.Grow(buf[:0], n)[:n]
+	bars := clubBars(words, buf)
 	for i, w := range words {
 		next := ""
 		if i+1 < n {
 			next = words[i+1]
 		}
-		bars[i] = wordBars(w, next)
-		if clubPrefix(w, next) {
-			bars[i] |= edges
-		}
+		bars[i] |= wordBars(w, next)
 		if unitedNations(words, i) {
 			bars[i] |= notOrg | 1 // an organisation's name, whatever the model says
 		}
-		if i > 0 && corporateSuffixes[words[i-1]] && !corporateSuffixes[w] {
+		if i > 0 && corporateSuffix(words[i-1]) && !corporateSuffix(w) {
 			bars[i] |= insides // "Toyota Motor Corp and Sony Corp" was one ORG
 		}
 		if portfolioAfterTitle(words[:i+1]) {
@@ -172,7 +171,7 @@ func headlineWords(words []string, res *resources, doc map[uint64]uint8, bars []
 }
 
 // clubBars returns, in buf, the labels a club's prefix before a name does
-// not take, for the languages without newsBars (which bars them too): it
+// not take, in every language (newsBars adds English news' rules): it
 // ends no name ("FC Carl Zeiss Jena" gave "FC" ORG and "Carl Zeiss Jena"
 // PER, "AS Rom" "AS" ORG and "Rom" LOC).
 func clubBars(words []string, buf []labelSet) []labelSet {
@@ -210,7 +209,7 @@ func wordBars(w, next string) labelSet {
 	}
 	if !lowerWord(w) {
 		switch {
-		case len(w) <= 5 && corporateSuffixes[w]:
+		case corporateSuffix(w):
 			// "Philip Morris Cos Inc" gave PER and "Cos Inc" ORG, and
 			// with the start barred, all four PER
 			return notCompany
@@ -483,6 +482,10 @@ func unitedNations(words []string, i int) bool {
 	}
 	return false
 }
+
+// corporateSuffix says whether w is one of corporateSuffixes (none is
+// longer than five bytes, which spares most words the lookup).
+func corporateSuffix(w string) bool { return len(w) <= 5 && corporateSuffixes[w] }
 
 // corporateSuffixes end companies' names, and start none and no other
 // names.
