@@ -55,6 +55,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	sets := fs.String("sets", "", "comma-separated set names to score (default: all)")
 	lang := fs.String("lang", "", "score every set with this language's model (tokens mode), e.g. xx")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the scoring to this file")
+	fs.Func("fold", "which fifth (0-4, default 4) of GermEval, Wikigold and UNER to score: the one trainentities -fold left out", corpus.SetHeldOutFold)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

