@@ -61,7 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 1, "shuffling seed")
 	minCount := fs.Int("min-count", 2, "drop features seen fewer times")
 	prune := fs.Float64("prune", 0.15, "drop features whose largest weight is below this fraction of the 99th percentile of features' largest weights")
-	other := fs.String("other", "0.25,de=0.05", "weight of other languages' corpora in a language's model: a default, then lang=weight overrides")
+	other := fs.String("other", "0.25,de=0.15", "weight of other languages' corpora in a language's model: a default, then lang=weight overrides")
 	workers := fs.Int("workers", 2, "models trained at once (their folds and perceptrons share the machine's cores)")
 	algorithm := fs.String("algorithm", "perceptron", "perceptron (averaged structured perceptron) or crf (SGD)")
 	l2 := fs.Float64("l2", 0, "crf: L2 penalty a sentence (0: 1/sentences)")
@@ -223,7 +223,7 @@ func parseCounts(s, langs string) (func(lang string) int, error) {
 }
 
 // setting is one item of a comma-separated flag such as -other
-// "0.25,de=0.05": key=value, or a bare value with an empty key.
+// "0.25,de=0.15": key=value, or a bare value with an empty key.
 type setting struct{ key, value, text string }
 
 func settings(s string) []setting {
