@@ -68,11 +68,10 @@ func consistent(ents []article.Entity, title, body string, dates []article.Span)
 	// A person named in full is then called by surname: the last word of
 	// a confident multi-word PER name is that person wherever it stands
 	// alone ("Tim Cook ... Cook said").
-	per := typeIndex("PER")
 	surnames := map[string]float64{}
 	for name, v := range votes {
 		i := strings.LastIndexByte(name, ' ')
-		if i < 0 || v.best < propagateMin || winner(v) != per {
+		if i < 0 || v.best < propagateMin || winner(v) != typePER {
 			continue
 		}
 		last := name[i+1:]
@@ -93,14 +92,13 @@ func consistent(ents []article.Entity, title, body string, dates []article.Span)
 			v.best = max(v.best, conf)
 		}
 	}
-	impose(surnames, per)
+	impose(surnames, typePER)
 	// A company named in full is then called without its suffix ("Philip
 	// Morris Cos Inc ... Philip Morris said"), which alone looks like a
 	// person's name.
-	org := typeIndex("ORG")
 	shortNames := map[string]float64{}
 	for name, v := range votes {
-		if v.best < propagateMin || winner(v) != org {
+		if v.best < propagateMin || winner(v) != typeORG {
 			continue
 		}
 		short := name
@@ -115,7 +113,7 @@ func consistent(ents []article.Entity, title, body string, dates []article.Span)
 			shortNames[short] = max(shortNames[short], v.best)
 		}
 	}
-	impose(shortNames, org)
+	impose(shortNames, typeORG)
 	for i := range ents {
 		if !fixed[i] {
 			ents[i].Type = Types[winner(votes[ents[i].Text])]
