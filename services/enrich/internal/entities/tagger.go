@@ -389,7 +389,14 @@ func (st *state) tagField(m *Model, lang, field, text string, factor float64, ou
 			st.words = append(st.words, text[tk.Start:tk.End])
 		}
 		labels, conf := st.decodeNext(m, st.words, true)
-		for _, sp := range Spans(labels) {
+		spans := Spans(labels)
+		if lang == "es" {
+			bracketedClubs(st.words, spans, &m.res)
+		}
+		for _, sp := range spans {
+			if quotesInside(lang) {
+				sp = withQuotes(st.words, sp)
+			}
 			start, end := toks[sp.Start].Start, toks[sp.End-1].End
 			if lowerCaseDrifts(m.Lang) && !nameLike(text[start:end]) {
 				continue
@@ -424,13 +431,15 @@ func (st *state) decode(m *Model, words []string, marginals bool) ([]int, []floa
 	st.em = slices.Grow(st.em[:0], n*numLabels)[:n*numLabels]
 	memo := st.ownScores(m)
 	marks := st.fz.own
-	news := st.news && st.cased
-	if news {
-		if m.Lang == "en" {
-			st.bars = newsBars(words, &m.res, st.doc, st.bars)
-		} else {
-			st.bars = clubBars(words, st.bars)
-		}
+	news := st.news && (st.cased || m.Lang == "en")
+	switch {
+	case !news:
+	case !st.cased:
+		st.bars = pronounBars(words, st.bars) // English in lower case: chat, tweets
+	case m.Lang == "en":
+		st.bars = newsBars(words, &m.res, st.doc, st.bars)
+	default:
+		st.bars = clubBars(words, st.bars)
 	}
 	b := int32(0)
 	for i, w := range words {
@@ -539,6 +548,22 @@ func Spans(labels []int) []Span {
 		i = j
 	}
 	return out
+}
+
+// quotesInside says whether the language's names written between quotes
+// take the quotes in, as CoNLL-2002's Spanish annotates them ("
+// Antoñete ", " La vida es silbar "): 77 of the 79 such names of its
+// development split do, 192 of the 467 of its training split, where the
+// model learnt to leave them out.
+func quotesInside(lang string) bool { return lang == "es" }
+
+// withQuotes widens sp over the quotes directly around it, if it has them.
+func withQuotes(words []string, sp Span) Span {
+	if sp.Start > 0 && sp.End < len(words) && isQuoteToken(words[sp.Start-1]) && isQuoteToken(words[sp.End]) {
+		sp.Start--
+		sp.End++
+	}
+	return sp
 }
 
 // lowerCaseDrifts says whether a model's lower-case mentions are dropped.

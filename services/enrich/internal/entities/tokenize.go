@@ -24,6 +24,7 @@ func Tokenize(text, lang string) []Token {
 }
 
 func appendTokens(toks []Token, text, lang string) []Token {
+	whole := pretokenised(text)
 	newline := false
 	i := 0
 	for i < len(text) {
@@ -46,7 +47,11 @@ func appendTokens(toks []Token, text, lang string) []Token {
 			j += size
 		}
 		n := len(toks)
-		toks = splitChunk(toks, text, i, j, lang)
+		if whole {
+			toks = append(toks, Token{Start: i, End: j})
+		} else {
+			toks = splitChunk(toks, text, i, j, lang)
+		}
 		if newline && len(toks) > n {
 			toks[n].NewLine = true
 		}
@@ -55,6 +60,36 @@ func appendTokens(toks []Token, text, lang string) []Token {
 	}
 	return toks
 }
+
+// pretokenised says whether text was written with its punctuation set
+// apart, as text rebuilt from a tokenised corpus is ("Madrid , 23 may ( EFE
+// ) ."): it has commas and full stops standing alone, and hardly a comma
+// on the end of a word (full stops on words are abbreviations in either
+// kind of text). Its spaces then already separate its tokens, as the corpus
+// (and so the models) cut them, and a full stop left on a word is part of
+// it, not the end of a sentence: CoNLL-2002's Spanish writes "Ministerio de
+// Minas. Energía" for "Minas y Energía" throughout.
+func pretokenised(text string) bool {
+	apart, attached := 0, 0
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		if c != ',' && c != '.' {
+			continue
+		}
+		if i+1 < len(text) && !isSpaceByte(text[i+1]) {
+			continue // inside a word or a number: U.S., 3,5
+		}
+		switch {
+		case i == 0 || isSpaceByte(text[i-1]):
+			apart++
+		case c == ',':
+			attached++
+		}
+	}
+	return apart >= 3 && apart >= 4*attached
+}
+
+func isSpaceByte(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
 
 // splitChunk tokenises one whitespace-delimited chunk text[a:b].
 func splitChunk(toks []Token, text string, a, b int, lang string) []Token {

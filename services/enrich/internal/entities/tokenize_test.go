@@ -42,6 +42,12 @@ func TestTokenize(t *testing.T) {
 		{"spanish inverted marks", "es", "¿Qué dijo Rajoy?", "¿|Qué|dijo|Rajoy|?"},
 		{"german quotes", "de", "„Wir schaffen das“, sagte Merkel.", "„|Wir|schaffen|das|“|,|sagte|Merkel|."},
 		{"hashtag and url", "en", "see #Brexit at https://example.com/a.", "see|#Brexit|at|https://example.com/a|."},
+		{"pretokenised text keeps its tokens", "es", "El ministro de Minas. Energía , Rodolpho Tourinho , llegó a Sao Paulo ( Brasil ) .",
+			"El|ministro|de|Minas.|Energía|,|Rodolpho|Tourinho|,|llegó|a|Sao|Paulo|(|Brasil|)|."},
+		{"pretokenised english", "en", "U.S. President Bill Clinton 's \"plan\" , Reuters said , was ready .",
+			"U.S.|President|Bill|Clinton|'s|\"plan\"|,|Reuters|said|,|was|ready|."},
+		{"written text with a few spaced marks", "en", "He said , in Paris, London, Rome, Bonn and Madrid. Then he left.",
+			"He|said|,|in|Paris|,|London|,|Rome|,|Bonn|and|Madrid|.|Then|he|left|."},
 		{"empty", "en", "", ""},
 		{"only spaces", "en", " \n\t ", ""},
 	}
@@ -70,6 +76,8 @@ func TestSentences(t *testing.T) {
 		{"English mill ends a sentence", "He worked at the mill. The owner left", []string{"He worked at the mill .", "The owner left"}},
 		{"German abbreviation before a noun", "Es kostet 5 Mrd. Euro. Dann", []string{"Es kostet 5 Mrd. Euro .", "Dann"}},
 		{"period set apart after a word", "Er kam aus Berlin . Dann ging er", []string{"Er kam aus Berlin .", "Dann ging er"}},
+		{"pretokenised: a period left on a word ends nothing", "Vino el ministro de Minas. Energía , Tourinho , ayer . Luego habló .",
+			[]string{"Vino el ministro de Minas. Energía , Tourinho , ayer .", "Luego habló ."}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
