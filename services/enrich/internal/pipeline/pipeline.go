@@ -12,7 +12,7 @@ import (
 
 // Version is the enrichment version stamped on every enriched article. Bump
 // it whenever any tagger's output can change: sinks keep the newest version.
-const Version = "1.12.0"
+const Version = "1.13.0"
 
 // Tagger adds one kind of tag. Tag reads the raw article and the tags set by
 // earlier taggers (language runs first) and sets its own field of e.
