@@ -436,7 +436,7 @@ func (st *state) decode(m *Model, words []string, marginals bool) ([]int, []floa
 	switch {
 	case !news:
 	case !st.cased:
-		st.bars = pronounBars(words, st.bars) // English in lower case: chat, tweets
+		st.bars = addressBars(words, st.bars) // English mostly in lower case: chat, tweets
 	case m.Lang == "en":
 		st.bars = newsBars(words, &m.res, st.doc, st.bars)
 	default:

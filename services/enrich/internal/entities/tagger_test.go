@@ -941,6 +941,10 @@ func TestNewsNames(t *testing.T) {
 		{"LONDON 1997-01-20\n\"I will not resign,\" Prime Minister John Major told reporters on Monday. \"I have a job to do and I intend to do it.\"\n" +
 			"Labour leader Tony Blair said the government was finished. \"I think the country wants a change,\" he said.",
 			"LONDON/LOC John Major/PER Labour/ORG Tony Blair/PER"},
+		// A form of address is no part of a name (without the rule: "Mr."
+		// MISC, "Mr. Koch" PER, "Mrs." PER).
+		{"Mr. Koch has asked the city's Schools Chancellor to look into the problem. Mr. Koch said on Tuesday that Mr. Bush and Mrs. Bush would visit the city. \"We love it here,\" Mr. Bush replied. Ms. Ferraro did not comment.",
+			"Koch/PER Koch/PER Bush/PER Bush/PER Bush/PER Ferraro/PER"},
 		// An initial before a name is part of it (without the rule: "M."
 		// MISC in a scoreboard).
 		{"England first innings\nM. Atherton b Waqar Younis 31", "England/LOC M. Atherton/PER Waqar Younis/PER"},
@@ -1099,6 +1103,19 @@ func TestBracketedClubs(t *testing.T) {
 	for i, sp := range spans {
 		if sp.Type != want[i] {
 			t.Errorf("%s: %s, want %s", strings.Join(words[sp.Start:sp.End], " "), Types[sp.Type], Types[want[i]])
+		}
+	}
+}
+
+// TestAddressBars: in English mostly in lower case, the pronoun starts no
+// name and a form of address is none; other words are left to the model.
+func TestAddressBars(t *testing.T) {
+	words := strings.Fields("lol I met Mr. Smith and dr who today")
+	bars := addressBars(words, nil)
+	want := map[string]labelSet{"I": startings, "Mr.": anyName}
+	for i, w := range words {
+		if bars[i] != want[w] {
+			t.Errorf("%s: bars %b, want %b", w, bars[i], want[w])
 		}
 	}
 }
