@@ -91,7 +91,8 @@ var (
 //     portfolio after one ("Secretary of State Warren Christopher" was one
 //     PER from "State").
 //   - A sentence's first "The", "A" or "An" starts no name ("The European
-//     Commission said").
+//     Commission said"), and a compound of common words is none
+//     ("Half-time", "Leg-spinner").
 //   - The United Nations ("U.N.", "UN") is an organisation.
 //   - In a headline in capitals, a common word is barred what it would be
 //     in lower case ("BOYCOTT" was PER).
@@ -115,7 +116,7 @@ func newsBars(words []string, res *resources, doc map[uint64]uint8, buf []labelS
 		if i > 0 && corporateSuffix(words[i-1]) && !corporateSuffix(w) {
 			bars[i] |= insides // "Toyota Motor Corp and Sony Corp" was one ORG
 		}
-		if portfolioAfterTitle(words[:i+1]) {
+		if portfolioAfterTitle(words[:i+1]) || commonCompound(w, res) {
 			bars[i] |= anyName
 		}
 	}
@@ -503,6 +504,28 @@ var portfolios = map[string]bool{
 	"Health": true, "Education": true, "Transport": true, "Labour": true, "Labor": true, "Energy": true,
 	"Environment": true, "Culture": true, "Home": true, "Treasury": true, "Industry": true, "Commerce": true,
 	"Vice": true, "Executive": true,
+}
+
+// commonCompound says whether w is a compound of common words capitalised
+// only where it stands ("Half-time : 0-1", "Leg-spinner Mushtaq Ahmed took
+// five wickets": both were MISC): its first part is mostly written in
+// lower case in the training text and the others are in lower case here.
+// "Serb-held", "Wit-Rusland" and "Anti-Japanese" are not.
+func commonCompound(w string, res *resources) bool {
+	dash := strings.IndexByte(w, '-')
+	if dash <= 0 || dash == len(w)-1 {
+		return false
+	}
+	if c, _ := initialCapital(w); !c {
+		return false
+	}
+	for _, part := range strings.Split(w[dash+1:], "-") {
+		if part == "" || !lowerWord(part) {
+			return false
+		}
+	}
+	k, _ := lowerKey(nil, w[:dash])
+	return res.caseTable[k] == caseMostlyLower
 }
 
 // unitedNations says whether words[i] is a word of the United Nations'

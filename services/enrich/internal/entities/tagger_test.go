@@ -945,6 +945,10 @@ func TestNewsNames(t *testing.T) {
 		// MISC, "Mr. Koch" PER, "Mrs." PER).
 		{"Mr. Koch has asked the city's Schools Chancellor to look into the problem. Mr. Koch said on Tuesday that Mr. Bush and Mrs. Bush would visit the city. \"We love it here,\" Mr. Bush replied. Ms. Ferraro did not comment.",
 			"Koch/PER Koch/PER Bush/PER Bush/PER Bush/PER Ferraro/PER"},
+		// A compound of common words is no name where a capital starts it
+		// (without the rule: "Leg-spinner" MISC).
+		{"Pakistan bowled England out for 198 at The Oval on Saturday.\nLeg-spinner Mushtaq Ahmed took five wickets for 57 runs.",
+			"Pakistan/LOC England/LOC The Oval/LOC Mushtaq Ahmed/PER"},
 		// An initial before a name is part of it (without the rule: "M."
 		// MISC in a scoreboard).
 		{"England first innings\nM. Atherton b Waqar Younis 31", "England/LOC M. Atherton/PER Waqar Younis/PER"},
