@@ -136,6 +136,12 @@ func newsBars(words []string, res *resources, doc map[uint64]uint8, buf []labelS
 		}
 	} else {
 		results(words, res, bars)
+		fixture(words, res, bars)
+		if columnHeads(words) {
+			for i := range bars {
+				bars[i] |= anyName
+			}
+		}
 	}
 	return bars
 }
@@ -353,8 +359,8 @@ func dateline(words []string) (end, start2, end2 int) {
 // word in lower case and ends with a number, or with a bracket after one.
 func results(words []string, res *resources, bars []labelSet) {
 	last := len(words) - 1
-	for last > 0 && (words[last] == ")" || words[last] == ".") {
-		last--
+	for last > 0 && (words[last] == ")" || words[last] == "." || words[last] == "-") {
+		last-- // "-": the leader's games behind in a baseball table
 	}
 	if last < 1 || !number(words[last]) || slices.ContainsFunc(words, lowerWord) {
 		return
@@ -387,16 +393,63 @@ func results(words []string, res *resources, bars []labelSet) {
 	}
 }
 
+// fixture bars, in a line in capitals that names a game to come ("OAKLAND
+// AT NEW YORK", "LA CLIPPERS AT NEW YORK"), what results bars for a team
+// before its score: a side is no place unless it is a country, and no
+// MISC (both were LOC). A person stays possible: "OBAMA AT HARVARD" is a
+// headline. Lines in mixed case ("Kansas City at Chicago") are left to the
+// model, as "Merkel at Davos" would be.
+func fixture(words []string, res *resources, bars []labelSet) {
+	at := slices.Index(words, "AT")
+	if at < 1 || at == len(words)-1 {
+		return
+	}
+	for i, w := range words {
+		if i != at && !allCaps(w) {
+			return
+		}
+	}
+	for _, side := range [][2]int{{0, at}, {at + 1, len(words)}} {
+		team := typeLabels(typeMISC)
+		if !country(words[side[0]:side[1]], res) {
+			team |= placeLabels
+		}
+		for k := side[0]; k < side[1]; k++ {
+			bars[k] |= team
+		}
+	}
+}
+
+// columnHeads says whether a line is a sports table's column heads ("W L
+// PCT GB", "P W D L F A PTS"): it gave "W L PCT GB" MISC.
+func columnHeads(words []string) bool {
+	if len(words) < 3 {
+		return false
+	}
+	for _, w := range words {
+		switch w {
+		case "W", "L", "T", "D", "P", "F", "A", "PCT", "GB", "GF", "GA", "PTS", "OTL", "OT", "SO", "GP":
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // teams finds the teams of a results line, as spans of words: the two
 // sides of a match ("Schalke 1 Freiburg 0", "Feyenoord 2 ( Larsson 25 )
 // NAC Breda 1 ( Goossens 72 )": outside brackets, two names each followed
 // by one number), or the team of a standings line (a name followed by six
-// numbers or more: "Barcelona 15 11 3 1 40 15 36"). A player's line ("Colin
-// Montgomerie 69 70 68") is neither. The model took clubs for people and
-// MISC once LOC was barred ("Werder Bremen", "Auxerre" PER, "Freiburg",
-// "St Pauli" MISC).
+// numbers or more: "Barcelona 15 11 3 1 40 15 36"; or by three or more
+// with a winning percentage: "BALTIMORE 70 61 .534 4"). A player's line
+// ("Colin Montgomerie 69 70 68") is neither. The model took clubs for
+// people and MISC once LOC was barred ("Werder Bremen", "Auxerre" PER,
+// "Freiburg", "St Pauli" MISC).
 func teams(words []string) [][2]int {
-	type group struct{ start, end, numbers int }
+	type group struct {
+		start, end, numbers int
+		pct                 bool // a winning percentage among the numbers (".565")
+	}
 	var groups []group
 	depth := 0
 	for i := 0; i < len(words); i++ {
@@ -412,6 +465,9 @@ func teams(words []string) [][2]int {
 				return nil // a line that starts with a number: a rank or a score
 			}
 			groups[len(groups)-1].numbers++
+			if len(w) == 4 && w[0] == '.' {
+				groups[len(groups)-1].pct = true
+			}
 		case nameLike(w):
 			if len(groups) == 0 || groups[len(groups)-1].numbers > 0 || groups[len(groups)-1].end != i {
 				groups = append(groups, group{start: i, end: i})
@@ -424,7 +480,7 @@ func teams(words []string) [][2]int {
 	switch {
 	case len(groups) == 2 && groups[0].numbers == 1 && groups[1].numbers == 1:
 		return [][2]int{{groups[0].start, groups[0].end}, {groups[1].start, groups[1].end}}
-	case len(groups) == 1 && groups[0].numbers >= 6:
+	case len(groups) == 1 && (groups[0].numbers >= 6 || groups[0].numbers >= 3 && groups[0].pct):
 		return [][2]int{{groups[0].start, groups[0].end}}
 	}
 	return nil

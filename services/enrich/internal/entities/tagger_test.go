@@ -949,6 +949,14 @@ func TestNewsNames(t *testing.T) {
 		// (without the rule: "Leg-spinner" MISC).
 		{"Pakistan bowled England out for 198 at The Oval on Saturday.\nLeg-spinner Mushtaq Ahmed took five wickets for 57 runs.",
 			"Pakistan/LOC England/LOC The Oval/LOC Mushtaq Ahmed/PER"},
+		// A game to come names two teams, and a baseball table's column
+		// heads no name (without the rules: "OAKLAND" and "NEW YORK" LOC,
+		// "W L PCT GB" MISC); a standings line ending in "-" is a results
+		// line. A person in such a line stays a person.
+		{"Major League Baseball standings after games played on Tuesday :\nW L PCT GB\nNEW YORK 74 57 .565 -\nBOSTON 67 66 .504 8\nWEDNESDAY 'S GAMES\nOAKLAND AT NEW YORK",
+			"Major League Baseball/ORG NEW YORK/ORG BOSTON/ORG OAKLAND/ORG NEW YORK/ORG"},
+		{"AMERICAN LEAGUE\nEASTERN DIVISION\nW L PCT GB\nNEW YORK 74 57 .565 -\nBALTIMORE 70 61 .534 4",
+			"AMERICAN LEAGUE/ORG EASTERN DIVISION/MISC NEW YORK/ORG BALTIMORE/ORG"},
 		// An initial before a name is part of it (without the rule: "M."
 		// MISC in a scoreboard).
 		{"England first innings\nM. Atherton b Waqar Younis 31", "England/LOC M. Atherton/PER Waqar Younis/PER"},
