@@ -359,6 +359,10 @@ func dateline(words []string) (end, start2, end2 int) {
 // word in lower case and ends with a number, or with a bracket after one.
 func results(words []string, res *resources, bars []labelSet) {
 	last := len(words) - 1
+	if last >= 3 && words[last] == ")" && words[last-2] == "(" && (words[last-1] == "OT" || words[last-1] == "SO") {
+		bars[last-1] |= anyName // "NEW JERSEY 3 Philadelphia 3 ( OT )": overtime, or a shootout
+		last -= 3
+	}
 	for last > 0 && (words[last] == ")" || words[last] == "." || words[last] == "-") {
 		last-- // "-": the leader's games behind in a baseball table
 	}
@@ -486,15 +490,24 @@ func teams(words []string) [][2]int {
 	return nil
 }
 
-// country says whether every word of a name is a word of a country's or
-// region's name in the gazetteer.
+// country says whether a name is a country's or region's in the
+// gazetteer: one word that is one, or a first word that starts one and
+// later words that go on one ("NEW JERSEY", a state and a club, is not:
+// Jersey is an island, and New starts New Zealand).
 func country(name []string, res *resources) bool {
-	for _, w := range name {
-		if res.gazetteer[WordKey(w)]&(GazLocation|GazLocationFirst|GazLocationRest) == 0 {
+	if len(name) == 1 {
+		return res.gazetteer[WordKey(name[0])]&GazLocation != 0
+	}
+	for i, w := range name {
+		want := uint8(GazLocationRest)
+		if i == 0 {
+			want = GazLocationFirst
+		}
+		if res.gazetteer[WordKey(w)]&want == 0 {
 			return false
 		}
 	}
-	return true
+	return len(name) > 0
 }
 
 // number says whether w is a score or figure: digits, with at most

@@ -957,6 +957,10 @@ func TestNewsNames(t *testing.T) {
 			"Major League Baseball/ORG NEW YORK/ORG BOSTON/ORG OAKLAND/ORG NEW YORK/ORG"},
 		{"AMERICAN LEAGUE\nEASTERN DIVISION\nW L PCT GB\nNEW YORK 74 57 .565 -\nBALTIMORE 70 61 .534 4",
 			"AMERICAN LEAGUE/ORG EASTERN DIVISION/MISC NEW YORK/ORG BALTIMORE/ORG"},
+		// A game decided in overtime is a results line too (without the
+		// rule: "NEW JERSEY" and "Philadelphia" LOC, "OT" ORG).
+		{"Results of National Hockey League games on Friday :\nHartford 4 BUFFALO 2\nNEW JERSEY 3 Philadelphia 3 ( OT )",
+			"National Hockey League/ORG Hartford/ORG BUFFALO/ORG NEW JERSEY/ORG Philadelphia/ORG"},
 		// An initial before a name is part of it (without the rule: "M."
 		// MISC in a scoreboard).
 		{"England first innings\nM. Atherton b Waqar Younis 31", "England/LOC M. Atherton/PER Waqar Younis/PER"},
