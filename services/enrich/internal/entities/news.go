@@ -123,7 +123,8 @@ func newsBars(words []string, res *resources, doc map[uint64]uint8, buf []labelS
 	if n > 0 && (words[0] == "The" || words[0] == "A" || words[0] == "An") {
 		bars[0] |= startings
 	}
-	for i := range sportSlug(words) {
+	start, end := sportSlug(words)
+	for i := start; i < end; i++ {
 		bars[i] |= anyName
 	}
 	headlineWords(words, res, doc, bars)
@@ -167,6 +168,10 @@ func headlineWords(words []string, res *resources, doc map[uint64]uint8, bars []
 	}
 	var kb []byte
 	for i, w := range words {
+		if pageWords[w] {
+			bars[i] |= anyName // "NHL RESULTS / STANDINGS" gave "STANDINGS" ORG
+			continue
+		}
 		if !allCaps(w) || utf8.RuneCountInString(w) < 4 {
 			continue
 		}
@@ -642,18 +647,23 @@ func portfolioAfterTitle(words []string) bool {
 	return (portfolios[w] || w == "State") && titleWords[title]
 }
 
-// sportSlug returns how many of the first words name a sport before a
-// dash, the topic of a wire headline ("ICE HOCKEY - ..."), or 0.
-func sportSlug(words []string) int {
-	for i, w := range words {
-		switch {
-		case i > 0 && dash(w):
-			return i
-		case i == 3 || !sportWord(w):
-			return 0
+// sportSlug returns the words [start, end) that name a sport before a
+// dash, the topic of a wire headline ("ICE HOCKEY - ..."), after a
+// league's initials if any ("NHL ICE HOCKEY - ": the league is left to the
+// model, it gave "ICE HOCKEY" MISC), or end 0.
+func sportSlug(words []string) (start, end int) {
+	if len(words) > 1 && allCaps(words[0]) && len(words[0]) <= 4 && !sportWord(words[0]) {
+		start = 1
+	}
+	for i := start; i < len(words); i++ {
+		switch w := words[i]; {
+		case i > start && dash(w):
+			return start, i
+		case i == start+3 || !sportWord(w):
+			return 0, 0
 		}
 	}
-	return 0
+	return 0, 0
 }
 
 // sportWord says whether w, in any case, is one of sports' words; it
@@ -672,6 +682,14 @@ func sportWord(w string) bool {
 		buf[i] = c
 	}
 	return sports[string(buf[:len(w)])]
+}
+
+// pageWords say what a sports page holds, in its headline in capitals
+// ("SOCCER - DUTCH FIRST DIVISION SUMMARIES": "SUMMARIES" was MISC).
+var pageWords = map[string]bool{
+	"RESULTS": true, "RESULT": true, "STANDINGS": true, "SUMMARIES": true, "SUMMARY": true, "TABLES": true,
+	"SCORES": true, "SCORE": true, "SCOREBOARD": true, "SCORERS": true, "SCHEDULE": true, "FIXTURES": true,
+	"LEADERS": true, "RANKINGS": true, "LINEUPS": true, "DRAW": true,
 }
 
 // sports are the words of the sports wire headlines start with.

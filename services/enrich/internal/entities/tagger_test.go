@@ -961,6 +961,10 @@ func TestNewsNames(t *testing.T) {
 		// rule: "NEW JERSEY" and "Philadelphia" LOC, "OT" ORG).
 		{"Results of National Hockey League games on Friday :\nHartford 4 BUFFALO 2\nNEW JERSEY 3 Philadelphia 3 ( OT )",
 			"National Hockey League/ORG Hartford/ORG BUFFALO/ORG NEW JERSEY/ORG Philadelphia/ORG"},
+		// A league's initials before the sport, and what a sports page
+		// holds, in its headline (without the rules: "ICE HOCKEY" MISC,
+		// "SUMMARIES" MISC).
+		{"NHL ICE HOCKEY - STANDINGS AFTER THURSDAY 'S GAMES .\nHartford 4 BUFFALO 2", "NHL/ORG Hartford/ORG BUFFALO/ORG"},
 		// An initial before a name is part of it (without the rule: "M."
 		// MISC in a scoreboard).
 		{"England first innings\nM. Atherton b Waqar Younis 31", "England/LOC M. Atherton/PER Waqar Younis/PER"},
@@ -1132,6 +1136,18 @@ func TestAddressBars(t *testing.T) {
 	for i, w := range words {
 		if bars[i] != want[w] {
 			t.Errorf("%s: bars %b, want %b", w, bars[i], want[w])
+		}
+	}
+}
+
+// TestPageWords: what a sports page holds is no name in its headline
+// (without the rule: "SUMMARIES" MISC, "STANDINGS" ORG).
+func TestPageWords(t *testing.T) {
+	for _, title := range []string{"SOCCER - DUTCH FIRST DIVISION SUMMARIES", "ICE HOCKEY - NHL RESULTS / STANDINGS"} {
+		for _, e := range tagArticle(t, "en", title, "LONDON 1996-08-30\nResults on Friday :") {
+			if e.Field == "title" && (strings.Contains(e.Text, "SUMMARIES") || strings.Contains(e.Text, "STANDINGS")) {
+				t.Errorf("%q: %s %s", title, e.Text, e.Type)
+			}
 		}
 	}
 }
