@@ -86,21 +86,24 @@ var (
 //     name, a connecting word ("Bank of England"; not "Yevgeny Primakov met
 //     Secretary of State Warren Christopher" as one PER).
 //   - A title or a form of address ("Mr."), and a portfolio before a
-//     title, is not a name ("Prime Minister",
-//     "Finance Minister" were MISC, "Defence Secretary" ORG), nor is the
-//     portfolio after one ("Secretary of State Warren Christopher" was one
-//     PER from "State").
+//     title, is not a name ("Prime Minister", "Finance Minister" were
+//     MISC, "Defence Secretary" ORG), nor is the portfolio after one
+//     ("Secretary of State Warren Christopher" was one PER from "State").
 //   - A sentence's first "The", "A" or "An" starts no name ("The European
 //     Commission said"), and a compound of common words is none
 //     ("Half-time", "Leg-spinner").
 //   - The United Nations ("U.N.", "UN") is an organisation.
 //   - In a headline in capitals, a common word is barred what it would be
-//     in lower case ("BOYCOTT" was PER).
-//   - A headline's sport before its dash is not a name ("RUGBY UNION -
-//     CUTTITTA BACK FOR ITALY" was ORG, "ALPINE SKIING - ..." MISC).
+//     in lower case ("BOYCOTT" was PER), and what a sports page holds is
+//     no name ("STANDINGS" was ORG).
+//   - A headline's sport before its dash, after a league's initials if
+//     any, is not a name ("RUGBY UNION - CUTTITTA BACK FOR ITALY" was ORG,
+//     "ALPINE SKIING - ..." and "NHL ICE HOCKEY - ..." MISC).
 //   - A dateline's place is LOC ("BRUSSELS 1996-08-22" was MISC).
 //   - In a results line a team is not LOC unless it is a country, and the
-//     scores are no part of a name ("Leeds 2 Middlesbrough 0").
+//     scores are no part of a name ("Leeds 2 Middlesbrough 0"); nor in a
+//     game to come ("OAKLAND AT NEW YORK"), and a table's column heads
+//     ("W L PCT GB") are no name.
 func newsBars(words []string, res *resources, doc map[uint64]uint8, buf []labelSet) []labelSet {
 	n := len(words)
 	bars := clubBars(words, buf)
