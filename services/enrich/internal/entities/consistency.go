@@ -20,7 +20,8 @@ const propagateMin = 0.8
 // that person, a company named in full with its suffix ("Cos Inc") is
 // that company without it, and a name tagged confidently somewhere is tagged where else
 // it occurs as a whole word outside other entities (typically
-// sentence-initial or in an all-caps title). A date is not a name: nothing
+// sentence-initial or in an all-caps title), or, for a name of several
+// words, where a line in capitals writes it (inCapitals). A date is not a name: nothing
 // inside the spans of dates is kept or tagged ("Theresa May said in May",
 // "on 12 May").
 func consistent(ents []article.Entity, title, body string, dates []article.Span) []article.Entity {
@@ -158,6 +159,12 @@ func consistent(ents []article.Entity, title, body string, dates []article.Span)
 			}
 		}
 	}
+	for _, name := range names {
+		v := votes[name]
+		var changed bool
+		ents, changed = inCapitals(ents, name, Types[winner(v)], roundConf(v.best*0.9), title, body, dates)
+		added = added || changed
+	}
 	if added {
 		slices.SortStableFunc(ents, func(a, b article.Entity) int {
 			if a.Field != b.Field {
@@ -167,6 +174,48 @@ func consistent(ents []article.Entity, title, body string, dates []article.Span)
 		})
 	}
 	return ents
+}
+
+// inCapitals tags a name of several words where a line in capitals writes
+// it ("BERLIN GRAND PRIX" above "Berlin Grand Prix ...", which gave
+// "BERLIN" LOC and "GRAND PRIX" MISC), in place of the mentions inside it.
+// A mention that reaches beyond it stays, and the name is not tagged there.
+func inCapitals(ents []article.Entity, name, typ string, conf float64, title, body string, dates []article.Span) ([]article.Entity, bool) {
+	up := strings.ToUpper(name)
+	if up == name || !strings.Contains(name, " ") {
+		return ents, false
+	}
+	changed := false
+	for _, f := range [...]struct{ field, text string }{{"title", title}, {"body", body}} {
+		for off := 0; ; {
+			k := strings.Index(f.text[off:], up)
+			if k < 0 {
+				break
+			}
+			start := off + k
+			end := start + len(up)
+			off = end
+			if !wordBoundary(f.text, start, end) || insideAny(dates, f.field, start, end) ||
+				slices.ContainsFunc(ents, func(e article.Entity) bool {
+					return e.Field == f.field && e.Start < end && start < e.End && (e.Start < start || e.End > end)
+				}) ||
+				slices.ContainsFunc(ents, func(e article.Entity) bool {
+					return e.Field == f.field && e.Start == start && e.End == end && e.Type == typ
+				}) {
+				continue // cut across, or tagged so already
+			}
+			ents = slices.DeleteFunc(ents, func(e article.Entity) bool {
+				return e.Field == f.field && e.Start >= start && e.End <= end
+			})
+			ents = append(ents, article.Entity{
+				Span:       article.Span{Field: f.field, Start: start, End: end, Text: up},
+				Type:       typ,
+				Confidence: conf,
+			})
+			changed = true
+		}
+	}
+	return ents, changed
 }
 
 // datelinePlace says whether e is the place a dateline starts with, at the

@@ -1151,3 +1151,24 @@ func TestPageWords(t *testing.T) {
 		}
 	}
 }
+
+// TestInCapitals: a name of several words in the body names the line in
+// capitals that writes it, in place of the mentions inside it, but not
+// across a mention that reaches beyond it.
+func TestInCapitals(t *testing.T) {
+	var got []string
+	for _, e := range tagArticle(t, "en", "ATHLETICS - BERLIN GRAND PRIX RESULTS",
+		"BERLIN 1996-08-30\nLeading results at the Berlin Grand Prix athletics meeting on Friday :") {
+		if e.Field == "title" {
+			got = append(got, e.Text+"/"+e.Type)
+		}
+	}
+	if g := strings.Join(got, " "); g != "BERLIN GRAND PRIX/MISC" {
+		t.Errorf("title: got %s, want BERLIN GRAND PRIX/MISC", g)
+	}
+	title := "NEW YORK CITY MARATHON"
+	ents := []article.Entity{{Span: article.Span{Field: "title", Start: 0, End: 13, Text: "NEW YORK CITY"}, Type: "LOC"}}
+	if out, changed := inCapitals(ents, "New York", "LOC", 0.9, title, "", nil); changed || len(out) != 1 || out[0].Text != "NEW YORK CITY" {
+		t.Errorf("a mention reaching beyond the name: %v, changed %v", out, changed)
+	}
+}
