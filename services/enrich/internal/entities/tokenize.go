@@ -24,7 +24,7 @@ func Tokenize(text, lang string) []Token {
 }
 
 func appendTokens(toks []Token, text, lang string) []Token {
-	whole := pretokenised(text)
+	keepStops := pretokenised(text)
 	newline := false
 	i := 0
 	for i < len(text) {
@@ -47,11 +47,7 @@ func appendTokens(toks []Token, text, lang string) []Token {
 			j += size
 		}
 		n := len(toks)
-		if whole {
-			toks = append(toks, Token{Start: i, End: j})
-		} else {
-			toks = splitChunk(toks, text, i, j, lang)
-		}
+		toks = splitChunk(toks, text, i, j, lang, keepStops)
 		if newline && len(toks) > n {
 			toks[n].NewLine = true
 		}
@@ -65,10 +61,11 @@ func appendTokens(toks []Token, text, lang string) []Token {
 // apart, as text rebuilt from a tokenised corpus is ("Madrid , 23 may ( EFE
 // ) ."): it has commas and full stops standing alone, and hardly a comma
 // on the end of a word (full stops on words are abbreviations in either
-// kind of text). Its spaces then already separate its tokens, as the corpus
-// (and so the models) cut them, and a full stop left on a word is part of
-// it, not the end of a sentence: CoNLL-2002's Spanish writes "Ministerio de
-// Minas. Energía" for "Minas y Energía" throughout.
+// kind of text). A full stop left on a word there is part of it, not the
+// end of a sentence: CoNLL-2002's Spanish writes "Ministerio de Minas.
+// Energía" for "Minas y Energía" throughout. Other marks are split off as
+// anywhere: wire copy spaces its commas but not always its colons ("on
+// Saturday: Bayern Munich 2 Hamburg 0 , ..." gave "Saturday:" LOC).
 func pretokenised(text string) bool {
 	apart, attached := 0, 0
 	for i := 0; i < len(text); i++ {
@@ -91,8 +88,9 @@ func pretokenised(text string) bool {
 
 func isSpaceByte(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
 
-// splitChunk tokenises one whitespace-delimited chunk text[a:b].
-func splitChunk(toks []Token, text string, a, b int, lang string) []Token {
+// splitChunk tokenises one whitespace-delimited chunk text[a:b]; with
+// keepStop a full stop at its end stays on the word.
+func splitChunk(toks []Token, text string, a, b int, lang string, keepStop bool) []Token {
 	// Leading punctuation, one mark a token.
 	for a < b {
 		r, size := utf8.DecodeRuneInString(text[a:])
@@ -128,7 +126,7 @@ func splitChunk(toks []Token, text string, a, b int, lang string) []Token {
 				b = k
 				continue
 			}
-			if keepsPeriod(text[a:b-1], lang) {
+			if keepStop || keepsPeriod(text[a:b-1], lang) {
 				break
 			}
 		} else if !isClosePunct(r) {
