@@ -503,9 +503,6 @@ func teams(words []string) [][2]int {
 // later words that go on one ("NEW JERSEY", a state and a club, is not:
 // Jersey is an island, and New starts New Zealand).
 func country(name []string, res *resources) bool {
-	if sportsNations[strings.Join(name, " ")] {
-		return true
-	}
 	if len(name) == 1 {
 		return res.gazetteer[WordKey(name[0])]&GazLocation != 0
 	}
@@ -519,16 +516,6 @@ func country(name []string, res *resources) bool {
 		}
 	}
 	return len(name) > 0
-}
-
-// sportsNations play as countries without being ones in the gazetteer's
-// CLDR names (the United Kingdom's nations, older names): "Colin
-// Montgomerie ( Scotland )", "England 2 Scotland 1".
-var sportsNations = map[string]bool{
-	"England": true, "Scotland": true, "Wales": true, "Northern Ireland": true, "Britain": true,
-	"Great Britain": true, "Czech Republic": true, "Holland": true, "Ivory Coast": true,
-	"ENGLAND": true, "SCOTLAND": true, "WALES": true, "NORTHERN IRELAND": true, "BRITAIN": true,
-	"GREAT BRITAIN": true, "CZECH REPUBLIC": true, "HOLLAND": true, "IVORY COAST": true,
 }
 
 // number says whether w is a score or figure: digits, with at most
@@ -737,12 +724,11 @@ var nameParticles = map[string]bool{
 	"le": true, "ten": true, "ter": true, "van": true, "von": true, "zu": true,
 }
 
-// bracketedClubs: in Spanish and English sports copy, a name in brackets
-// straight after a person's is the person's club ("Suárez ( Toledo )",
-// "Frank de Boer ( Barcelona )", "Neil Jenkins ( Pontypridd )"), where the
-// model, seeing a city, said LOC. A country's or region's name, or one in
-// capitals ("( FRA )", "( EEUU )", "( U.S. )"), stays a place, as do the
-// sports nations ("Colin Montgomerie ( Scotland )"). Of the names in such brackets in CoNLL-2002's Spanish
+// bracketedClubs: in Spanish sports copy, a name in brackets straight
+// after a person's is the person's club ("Suárez ( Toledo )", "Frank de
+// Boer ( Barcelona )"), where the model, seeing a city, said LOC. A
+// country's or region's name, or one in capitals ("( FRA )", "( EEUU )"),
+// stays a place. Of the names in such brackets in CoNLL-2002's Spanish
 // training split, 142 are ORG and 72 LOC; the rule can make two of those
 // LOC a club ("Vizcaya", "Hun") and 50 of the ORG; in its development
 // split, three of 5 LOC ("Lleida", "Asturias", "Indiana") and 69 of 139

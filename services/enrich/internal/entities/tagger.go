@@ -390,15 +390,12 @@ func (st *state) tagField(m *Model, lang, field, text string, factor float64, ou
 		}
 		labels, conf := st.decodeNext(m, st.words, true)
 		spans := Spans(labels)
-		switch lang {
-		case "es":
+		if lang == "es" {
 			// How CoNLL-2002's Spanish annotates clubs and quoted names.
 			bracketedClubs(st.words, spans, &m.res)
 			for i := range spans {
 				spans[i] = withQuotes(st.words, spans[i])
 			}
-		case "en":
-			bracketedClubs(st.words, spans, &m.res)
 		}
 		for _, sp := range spans {
 			start, end := toks[sp.Start].Start, toks[sp.End-1].End
