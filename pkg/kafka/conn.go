@@ -175,7 +175,7 @@ func (c *ConnConfig) resolve() (*conn, error) {
 		brokers: c.Brokers,
 		dialer: &kafkago.Dialer{
 			ClientID: clientID, Timeout: timeout, DualStack: true,
-			TLS: tlsCfg, SASLMechanism: mech, KeepAlive: 30 * time.Second,
+			TLS: tlsCfg, SASLMechanism: mech, KeepAlive: keepAlive,
 			DialFunc: dialBuffered,
 		},
 		transport: &kafkago.Transport{
@@ -191,13 +191,17 @@ func (c *ConnConfig) resolve() (*conn, error) {
 // are read straight from the socket: a read system call for every message
 // or two, where one call now brings in a few dozen.
 func dialBuffered(ctx context.Context, network, address string) (net.Conn, error) {
-	d := net.Dialer{KeepAlive: 30 * time.Second}
+	d := net.Dialer{KeepAlive: keepAlive}
 	c, err := d.DialContext(ctx, network, address)
 	if err != nil {
 		return nil, err
 	}
 	return &bufferedConn{Conn: c, r: bufio.NewReaderSize(c, readBufferSize)}, nil
 }
+
+// keepAlive is the TCP keep-alive period of the connections: dialBuffered
+// dials itself, so kafka-go's Dialer setting does not reach it.
+const keepAlive = 30 * time.Second
 
 // readBufferSize is the read buffer under each fetching connection.
 const readBufferSize = 64 << 10

@@ -2,6 +2,7 @@ package entities
 
 import (
 	"cmp"
+	"iter"
 	"slices"
 	"strings"
 	"unicode"
@@ -138,25 +139,16 @@ func consistent(ents []article.Entity, title, body string, dates []article.Span)
 	for _, name := range names {
 		v := votes[name]
 		typ := Types[winner(v)]
-		for _, f := range [...]struct{ field, text string }{{"title", title}, {"body", body}} {
-			for off := 0; ; {
-				k := strings.Index(f.text[off:], name)
-				if k < 0 {
-					break
-				}
-				start := off + k
-				end := start + len(name)
-				off = end
-				if !wordBoundary(f.text, start, end) || overlaps(ents, f.field, start, end) || insideAny(dates, f.field, start, end) {
-					continue
-				}
-				ents = append(ents, article.Entity{
-					Span:       article.Span{Field: f.field, Start: start, End: end, Text: name},
-					Type:       typ,
-					Confidence: roundConf(v.best * 0.9),
-				})
-				added = true
+		for o := range wholeWords(name, title, body, dates) {
+			if overlaps(ents, o.field, o.start, o.end) {
+				continue
 			}
+			ents = append(ents, article.Entity{
+				Span:       article.Span{Field: o.field, Start: o.start, End: o.end, Text: name},
+				Type:       typ,
+				Confidence: roundConf(v.best * 0.9),
+			})
+			added = true
 		}
 	}
 	for _, name := range names {
@@ -186,36 +178,52 @@ func inCapitals(ents []article.Entity, name, typ string, conf float64, title, bo
 		return ents, false
 	}
 	changed := false
-	for _, f := range [...]struct{ field, text string }{{"title", title}, {"body", body}} {
-		for off := 0; ; {
-			k := strings.Index(f.text[off:], up)
-			if k < 0 {
-				break
-			}
-			start := off + k
-			end := start + len(up)
-			off = end
-			if !wordBoundary(f.text, start, end) || insideAny(dates, f.field, start, end) ||
-				slices.ContainsFunc(ents, func(e article.Entity) bool {
-					return e.Field == f.field && e.Start < end && start < e.End && (e.Start < start || e.End > end)
-				}) ||
-				slices.ContainsFunc(ents, func(e article.Entity) bool {
-					return e.Field == f.field && e.Start == start && e.End == end && e.Type == typ
-				}) {
-				continue // cut across, or tagged so already
-			}
-			ents = slices.DeleteFunc(ents, func(e article.Entity) bool {
-				return e.Field == f.field && e.Start >= start && e.End <= end
-			})
-			ents = append(ents, article.Entity{
-				Span:       article.Span{Field: f.field, Start: start, End: end, Text: up},
-				Type:       typ,
-				Confidence: conf,
-			})
-			changed = true
+	for o := range wholeWords(up, title, body, dates) {
+		if slices.ContainsFunc(ents, func(e article.Entity) bool {
+			return e.Field == o.field && e.Start < o.end && o.start < e.End &&
+				(e.Start < o.start || e.End > o.end || e.Start == o.start && e.End == o.end && e.Type == typ)
+		}) {
+			continue // cut across, or tagged so already
 		}
+		ents = slices.DeleteFunc(ents, func(e article.Entity) bool {
+			return e.Field == o.field && e.Start >= o.start && e.End <= o.end
+		})
+		ents = append(ents, article.Entity{
+			Span:       article.Span{Field: o.field, Start: o.start, End: o.end, Text: up},
+			Type:       typ,
+			Confidence: conf,
+		})
+		changed = true
 	}
 	return ents, changed
+}
+
+// occurrence is where a name stands in a field.
+type occurrence struct {
+	field      string
+	start, end int
+}
+
+// wholeWords yields where name stands as a whole word in the title, then
+// in the body, outside the spans of dates.
+func wholeWords(name, title, body string, dates []article.Span) iter.Seq[occurrence] {
+	return func(yield func(occurrence) bool) {
+		for _, f := range [...]struct{ field, text string }{{"title", title}, {"body", body}} {
+			for off := 0; ; {
+				k := strings.Index(f.text[off:], name)
+				if k < 0 {
+					break
+				}
+				start := off + k
+				end := start + len(name)
+				off = end
+				if wordBoundary(f.text, start, end) && !insideAny(dates, f.field, start, end) &&
+					!yield(occurrence{f.field, start, end}) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // datelinePlace says whether e is the place a dateline starts with, at the
