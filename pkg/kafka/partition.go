@@ -5,6 +5,7 @@ import (
 	"errors"
 	"hash/maphash"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
@@ -33,12 +34,21 @@ type partition struct {
 
 	acks sync.WaitGroup // the acker and redeliver goroutines
 
-	// Watchdog state: where the reader is, when it last fetched, and how to
-	// make it start over.
-	fetchMu      sync.Mutex
-	position     int64 // next offset to fetch; -1 before the first fetch
-	lastFetch    time.Time
-	cancelFetch  context.CancelFunc
+	// Where the reader is, and whether consume is waiting on it (rather
+	// than on the in-flight window, a key or the handler): consume sets
+	// them per message, the watchdog reads them. Atomics, not a lock and a
+	// clock reading per message.
+	position atomic.Int64 // next offset to fetch; -1 before the first fetch
+	fetching atomic.Bool
+
+	fetchMu     sync.Mutex
+	cancelFetch context.CancelFunc // makes consume replace its reader
+
+	// The watchdog's own state, touched by its goroutine only: the
+	// position it last saw and since when the reader has been asked for
+	// messages without moving from it.
+	seenPos      int64
+	seenAt       time.Time
 	restarts     int
 	restartedPos int64
 }
@@ -50,27 +60,32 @@ type inflight struct {
 }
 
 func newPartition(sub *subscription, id int, start int64) *partition {
-	return &partition{
-		sub:       sub,
-		id:        id,
-		start:     start,
-		logger:    sub.logger.With(watermill.LogFields{"partition": id}),
-		window:    make(chan struct{}, sub.s.cfg.MaxInFlight),
-		keys:      map[uint64]int{},
-		released:  make(chan struct{}, 1),
-		next:      -1,
-		last:      -1,
-		position:  -1,
-		lastFetch: time.Now(),
+	p := &partition{
+		sub:      sub,
+		id:       id,
+		start:    start,
+		logger:   sub.logger.With(watermill.LogFields{"partition": id}),
+		window:   make(chan struct{}, sub.s.cfg.MaxInFlight),
+		keys:     map[uint64]int{},
+		released: make(chan struct{}, 1),
+		next:     -1,
+		last:     -1,
+		seenPos:  -1,
+		seenAt:   time.Now(),
 	}
+	p.position.Store(-1)
+	return p
 }
 
-// stalled reports how many messages wait past the reader's position and how
-// long the reader has fetched nothing.
-func (p *partition) stalled(o Offsets) (lag int64, idle time.Duration) {
-	p.fetchMu.Lock()
-	defer p.fetchMu.Unlock()
-	pos := p.position
+// stalled reports how many messages wait past the reader's position and for
+// how long consume has been waiting on the reader without it moving. Time
+// spent waiting on the in-flight window, a key or the handler does not
+// count: a busy handler is not a stuck reader. Only the watchdog calls it.
+func (p *partition) stalled(o Offsets, now time.Time) (lag int64, idle time.Duration) {
+	pos := p.position.Load()
+	if pos != p.seenPos || !p.fetching.Load() {
+		p.seenPos, p.seenAt = pos, now
+	}
 	switch {
 	case pos >= 0:
 	case p.start == kafkago.FirstOffset:
@@ -80,18 +95,20 @@ func (p *partition) stalled(o Offsets) (lag int64, idle time.Duration) {
 	default:
 		pos = p.start
 	}
-	return o.End - pos, time.Since(p.lastFetch)
+	return o.End - pos, now.Sub(p.seenAt)
 }
 
 // restartReader makes consume replace its reader, and reports whether the
-// previous replacement (if any) had fetched anything since.
-func (p *partition) restartReader() (previousRecovered bool) {
+// previous replacement (if any) had fetched anything since. Only the
+// watchdog calls it.
+func (p *partition) restartReader(now time.Time) (previousRecovered bool) {
+	pos := p.position.Load()
+	previousRecovered = p.restarts == 0 || pos != p.restartedPos
+	p.restarts++
+	p.restartedPos = pos
+	p.seenAt = now // the new reader gets its own StallTimeout
 	p.fetchMu.Lock()
 	defer p.fetchMu.Unlock()
-	previousRecovered = p.restarts == 0 || p.position != p.restartedPos
-	p.restarts++
-	p.restartedPos = p.position
-	p.lastFetch = time.Now() // the new reader gets its own StallTimeout
 	if p.cancelFetch != nil {
 		p.cancelFetch()
 	}
@@ -125,7 +142,9 @@ func (p *partition) consume(ctx context.Context) {
 		case <-ctx.Done():
 			continue
 		}
+		p.fetching.Store(true)
 		km, err := reader.FetchMessage(fctx)
+		p.fetching.Store(false)
 		if err != nil {
 			<-p.window
 			if ctx.Err() != nil {
@@ -143,9 +162,7 @@ func (p *partition) consume(ctx context.Context) {
 			p.fetchError(ctx, reader, err, &bo)
 			continue
 		}
-		p.fetchMu.Lock()
-		p.position, p.lastFetch = km.Offset+1, time.Now()
-		p.fetchMu.Unlock()
+		p.position.Store(km.Offset + 1)
 		bo.reset()
 		key := keyHash(km.Key)
 		if !p.waitForKey(ctx, key) {
@@ -223,10 +240,8 @@ func (p *partition) newReader(offset int64) *kafkago.Reader {
 // resumeAt is where a replacement reader starts: after the last message
 // fetched, or where the partition started.
 func (p *partition) resumeAt() int64 {
-	p.fetchMu.Lock()
-	defer p.fetchMu.Unlock()
-	if p.position >= 0 {
-		return p.position
+	if pos := p.position.Load(); pos >= 0 {
+		return pos
 	}
 	return p.start
 }

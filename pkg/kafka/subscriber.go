@@ -68,10 +68,11 @@ type SubscriberConfig struct {
 	// (metrics and health hang off it).
 	Observer Observer
 
-	// StallTimeout: a partition whose reader has fetched nothing for this
-	// long while the partition holds unread messages gets a new reader
-	// (the watchdog checks every StallTimeout/4). 0 means 60 s; negative
-	// turns the watchdog off.
+	// StallTimeout: a partition whose reader, asked for messages, has
+	// given nothing for this long while the partition holds unread ones
+	// gets a new reader (the watchdog checks every StallTimeout/4). Time
+	// the handler holds the in-flight window full does not count. 0 means
+	// 60 s; negative turns the watchdog off.
 	StallTimeout time.Duration
 }
 
@@ -407,7 +408,8 @@ func (sub *subscription) commit(gen *kafkago.Generation, parts []*partition) {
 
 // watch is the stuck-reader watchdog: it compares each partition's fetch
 // position with the end of the partition, and a partition that has messages
-// waiting but has fetched nothing for StallTimeout gets a new reader.
+// waiting while its reader, asked for them, has given nothing for
+// StallTimeout gets a new reader.
 func (sub *subscription) watch(ctx context.Context, parts []*partition) {
 	timeout := sub.s.cfg.StallTimeout
 	t := time.NewTicker(max(timeout/4, 10*time.Millisecond))
@@ -424,12 +426,13 @@ func (sub *subscription) watch(ctx context.Context, parts []*partition) {
 		if err != nil {
 			continue // the broker is unreachable: not a stuck reader
 		}
+		now := time.Now()
 		for _, p := range parts {
-			lag, idle := p.stalled(offs[p.id])
+			lag, idle := p.stalled(offs[p.id], now)
 			if lag <= 0 || idle < timeout {
 				continue
 			}
-			recovered := p.restartReader()
+			recovered := p.restartReader(now)
 			sub.logger.Error("Partition reader stalled with messages waiting; replaced it", nil, watermill.LogFields{
 				"partition": p.id, "lag": lag, "idle": idle.String(), "earlier_replacement_recovered": recovered,
 			})

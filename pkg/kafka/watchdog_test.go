@@ -101,3 +101,55 @@ func TestWatchdogReplacesStalledReader(t *testing.T) {
 		}
 	}
 }
+
+// TestWatchdogSparesBusyHandlers holds a partition's in-flight messages
+// unacknowledged, as a sink does while its database is down: the reader is
+// not asked for more, so nothing is fetched while messages wait, yet the
+// reader is not stuck and must not be replaced or reported.
+func TestWatchdogSparesBusyHandlers(t *testing.T) {
+	topic := "watchdog-busy-" + watermill.NewShortUUID()
+	obs := &stallObserver{}
+	sub := initializedSubscriber(t, topic, kafka.SubscriberConfig{
+		ConsumerGroup: "watchdog-busy", InitializeTopic: kafka.TopicSpec{Partitions: 1},
+		StallTimeout: 400 * time.Millisecond, MaxInFlight: 2, Observer: obs,
+	})
+	ch, err := sub.Subscribe(context.Background(), topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := kafka.NewPublisher(kafka.PublisherConfig{Conn: kafka.ConnConfig{Brokers: brokers()}}, logger())
+	defer pub.Close()
+	const n = 10
+	for range n {
+		if err := pub.Publish(topic, message.NewMessage(watermill.NewUUID(), []byte("x"))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var held []*message.Message
+	for len(held) < 2 {
+		select {
+		case m := <-ch:
+			held = append(held, m)
+		case <-time.After(20 * time.Second):
+			t.Fatalf("received %d of the first 2 messages", len(held))
+		}
+	}
+	time.Sleep(2 * time.Second) // five stall timeouts with the handler busy
+	obs.mu.Lock()
+	stalls := len(obs.stalls)
+	obs.mu.Unlock()
+	if stalls > 0 {
+		t.Errorf("watchdog reported %d stalls while the handler held the in-flight window; want none", stalls)
+	}
+	for _, m := range held {
+		m.Ack()
+	}
+	for i := 2; i < n; i++ {
+		select {
+		case m := <-ch:
+			m.Ack()
+		case <-time.After(20 * time.Second):
+			t.Fatalf("received %d of %d messages after the handler acknowledged", i, n)
+		}
+	}
+}
