@@ -170,7 +170,7 @@ bench: build
 	uptime > $(BENCH)/load.txt
 	cd e2e && $(GO) run ./cmd/hostspeed > ../$(BENCH)/hostspeed.txt
 	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 -benchtime 2s ./pkg/... ./services/enrich/... > $(BENCH)/go-bench.txt
-	cd e2e && $(GO) run ./cmd/transbench -n $(BENCH_TRANSPORT_N) -runs 3 -clients $(BENCH_CLIENTS),router-alone -json ../$(BENCH)/transport.json
+	cd e2e && $(GO) run ./cmd/transbench -n $(BENCH_TRANSPORT_N) -runs 5 -clients $(BENCH_CLIENTS),router-alone -json ../$(BENCH)/transport.json
 	cd e2e && $(GO) run ./cmd/transbench -n $(BENCH_TRANSPORT_N) -runs 3 -modes passthrough -sync-writes -clients $(BENCH_CLIENTS) -json ../$(BENCH)/transport-sync.json
 	cd e2e && $(GO) run ./cmd/pipebench -gen ../$(BENCH)/articles.jsonl -n 2000 -size 3600
 	/usr/bin/time -f 'maxrss_kb %M' $(BIN)/enrich tag -workers 1 -timings -warmup $(BENCH)/articles.jsonl < $(BENCH)/articles.jsonl > /dev/null 2> $(BENCH)/enrich-tag.txt

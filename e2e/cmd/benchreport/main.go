@@ -194,7 +194,8 @@ func transportSection(ts []transport) string {
 		msgs = t.Messages
 	}
 	fmt.Fprintf(&b, "## Transport\n\n%d messages of 2 KiB (distinct random values, no compression for any client) on 8 partitions per run,\n"+
-		"a fresh broker per run, medians of %d runs. The broker writes to its page cache and fsyncs on segment roll\n"+
+		"a fresh broker per run, medians of %d runs; a ratio is the median of the runs' ratios, each between clients measured\n"+
+		"one after the other in that run. The broker writes to its page cache and fsyncs on segment roll\n"+
 		"(kfake's default, like Kafka's). CPU is the process's user+system time per 1,000 messages, client and broker\n"+
 		"together (both run in the benchmark process), as are the heap allocations per message. `newsflow` is our watermill adapter used through the watermill\n"+
 		"router (one handler call per message); `-batched` variants use the same adapter in a loop that publishes up to\n"+
@@ -207,8 +208,34 @@ func transportSection(ts []transport) string {
 	return b.String()
 }
 
-// transportTable is one table of medians with the ratios to kgo and to
-// watermill-kafka through the router.
+// runRatio is the median over runs of client's rate over base's in the
+// same run: the clients of a run are measured one after the other, so a
+// run's ratio is not moved by how fast the shared host was during another.
+func runRatio(ts []transport, mode, client, base string) (float64, bool) {
+	if client == base {
+		return 1, true
+	}
+	rates := map[[2]int]float64{} // run, 0 for client and 1 for base
+	for _, t := range ts {
+		switch {
+		case t.Mode != mode:
+		case t.Client == client:
+			rates[[2]int{t.Run, 0}] = t.PerSecond()
+		case t.Client == base:
+			rates[[2]int{t.Run, 1}] = t.PerSecond()
+		}
+	}
+	var ratios []float64
+	for k, r := range rates {
+		if b, ok := rates[[2]int{k[0], 1}]; ok && k[1] == 0 {
+			ratios = append(ratios, r/b)
+		}
+	}
+	return median(ratios), len(ratios) > 0
+}
+
+// transportTable is one table of medians, with the ratios to kgo and to
+// watermill-kafka through the router as medians of each run's ratio.
 func transportTable(ts []transport) string {
 	m, modes, clients := medians(ts)
 	var b strings.Builder
@@ -220,11 +247,11 @@ func transportTable(ts []transport) string {
 				continue
 			}
 			vk, vw := "", ""
-			if k, ok := m[[2]string{mode, "kgo"}]; ok {
-				vk = fmt.Sprintf("%.2f", a.rate/k.rate)
+			if r, ok := runRatio(ts, mode, c, "kgo"); ok {
+				vk = fmt.Sprintf("%.2f", r)
 			}
-			if w, ok := m[[2]string{mode, "watermill-kafka"}]; ok && c != "kgo" {
-				vw = fmt.Sprintf("%.2f", a.rate/w.rate)
+			if r, ok := runRatio(ts, mode, c, "watermill-kafka"); ok && c != "kgo" {
+				vw = fmt.Sprintf("%.2f", r)
 			}
 			fmt.Fprintf(&b, "| %s | %s | %.0f | %.1f | %.1f | %s | %s |\n", mode, c, a.rate, a.cpu, a.allocs, vk, vw)
 		}
