@@ -179,6 +179,8 @@ bench: build
 	cd e2e && $(GO) run ./cmd/pipebench -n $(BENCH_N) -to sqlite,postgres,jsonl -enrich-workers 2 -json ../$(BENCH)/e2e-full-2workers.json
 	cd e2e && $(GO) run ./cmd/pipebench -n $(BENCH_N) -to sqlite -taggers none -json ../$(BENCH)/e2e-passthrough.json
 	cd e2e && $(GO) run ./cmd/pipebench -n $(BENCH_N) -to sqlite -taggers none -no-metrics -json ../$(BENCH)/e2e-passthrough-nometrics.json
+	cd e2e && $(GO) run ./cmd/pipebench -n $(BENCH_N) -to postgres -taggers none -json ../$(BENCH)/e2e-passthrough-postgres.json
+	cd e2e && $(GO) run ./cmd/pipebench -n $(BENCH_N) -to jsonl -taggers none -json ../$(BENCH)/e2e-passthrough-jsonl.json
 	cd e2e && $(GO) run ./cmd/pipebench -rate 200 -duration 60s -to sqlite -json ../$(BENCH)/e2e-latency.json
 	cd e2e && $(GO) run ./cmd/scalebench -n 4000 -replay-n $(BENCH_N) -json ../$(BENCH)/scale.json
 	uptime >> $(BENCH)/load.txt

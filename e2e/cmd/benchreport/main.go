@@ -69,7 +69,8 @@ func report(dir, out string) error {
 	b.WriteString("CPU is milliseconds per article of each process (the broker's in the benchmark process's).\n\n")
 	b.WriteString("| run | taggers | enrich workers | sinks | articles | article size | ingest/s | end-to-end articles/s | CPU ingest / enrich / sink / broker |\n|---|---|---|---|---|---|---|---|---|\n")
 	runs := map[string]pipe{}
-	for _, name := range []string{"e2e-full-sqlite", "e2e-full", "e2e-full-2workers", "e2e-passthrough", "e2e-passthrough-nometrics"} {
+	for _, name := range []string{"e2e-full-sqlite", "e2e-full", "e2e-full-2workers", "e2e-passthrough", "e2e-passthrough-nometrics",
+		"e2e-passthrough-postgres", "e2e-passthrough-jsonl"} {
 		var p pipe
 		if readJSON(filepath.Join(dir, name+".json"), &p) != nil {
 			continue
@@ -378,6 +379,15 @@ func nextSection(runs map[string]pipe, slowest slowestTagger, ts []transport) st
 		share := func(k string) float64 { return 100 * full.CPU[k] / total }
 		lines = append(lines, fmt.Sprintf("- **Where an article's CPU goes** end to end into SQLite with all taggers: %.1f ms in all, "+
 			"enrich %.0f %%, sink %.0f %%, broker %.0f %%, ingest %.0f %%.", total, share("enrich"), share("sink"), share("broker"), share("ingest")))
+	}
+	var sinks []string
+	for _, name := range []string{"e2e-passthrough", "e2e-passthrough-postgres", "e2e-passthrough-jsonl"} {
+		if p, ok := runs[name]; ok && p.CPU != nil {
+			sinks = append(sinks, fmt.Sprintf("%s %.2f ms (%.0f articles/s)", strings.Join(p.Targets, ", "), p.CPU["sink"], p.Rate))
+		}
+	}
+	if len(sinks) > 1 {
+		lines = append(lines, "- **What each sink costs**, in pass-through with one sink at a time: sink CPU per article "+strings.Join(sinks, ", ")+".")
 	}
 	if slowest.name != "" {
 		lines = append(lines, fmt.Sprintf("- **Within enrichment, the %s tagger** takes %.0f %% of an article's time (table above); it is the one to make faster.", slowest.name, slowest.share))
