@@ -196,7 +196,8 @@ func transportSection(ts []transport) string {
 	}
 	fmt.Fprintf(&b, "## Transport\n\n%d messages of 2 KiB (distinct random values, no compression for any client) on 8 partitions per run,\n"+
 		"a fresh broker per run, medians of %d runs; a ratio is the median of the runs' ratios, each between clients measured\n"+
-		"one after the other in that run. The broker writes to its page cache and fsyncs on segment roll\n"+
+		"one after the other in that run. `CPU vs kgo` is kgo's CPU per message over the client's: the ratio of their rates\n"+
+		"when the CPU is the limit, steadier from run to run than the rates, which also move with the scheduling. The broker writes to its page cache and fsyncs on segment roll\n"+
 		"(kfake's default, like Kafka's). CPU is the process's user+system time per 1,000 messages, client and broker\n"+
 		"together (both run in the benchmark process), as are the heap allocations per message. `newsflow` is our watermill adapter used through the watermill\n"+
 		"router (one handler call per message); `-batched` variants use the same adapter in a loop that publishes up to\n"+
@@ -213,23 +214,34 @@ func transportSection(ts []transport) string {
 // same run: the clients of a run are measured one after the other, so a
 // run's ratio is not moved by how fast the shared host was during another.
 func runRatio(ts []transport, mode, client, base string) (float64, bool) {
+	return perRun(ts, mode, client, base, func(c, b transport) float64 { return c.PerSecond() / b.PerSecond() })
+}
+
+// cpuRatio is, the same way, base's CPU per message over client's: the
+// ratio of their rates when the CPU is the limit.
+func cpuRatio(ts []transport, mode, client, base string) (float64, bool) {
+	return perRun(ts, mode, client, base, func(c, b transport) float64 { return b.CPUPer1000() / c.CPUPer1000() })
+}
+
+func perRun(ts []transport, mode, client, base string, ratio func(c, b transport) float64) (float64, bool) {
 	if client == base {
 		return 1, true
 	}
-	rates := map[[2]int]float64{} // run, 0 for client and 1 for base
+	byRun := map[int]map[string]transport{}
 	for _, t := range ts {
-		switch {
-		case t.Mode != mode:
-		case t.Client == client:
-			rates[[2]int{t.Run, 0}] = t.PerSecond()
-		case t.Client == base:
-			rates[[2]int{t.Run, 1}] = t.PerSecond()
+		if t.Mode == mode && (t.Client == client || t.Client == base) {
+			if byRun[t.Run] == nil {
+				byRun[t.Run] = map[string]transport{}
+			}
+			byRun[t.Run][t.Client] = t
 		}
 	}
 	var ratios []float64
-	for k, r := range rates {
-		if b, ok := rates[[2]int{k[0], 1}]; ok && k[1] == 0 {
-			ratios = append(ratios, r/b)
+	for _, r := range byRun {
+		c, okC := r[client]
+		b, okB := r[base]
+		if okC && okB {
+			ratios = append(ratios, ratio(c, b))
 		}
 	}
 	return median(ratios), len(ratios) > 0
@@ -240,21 +252,24 @@ func runRatio(ts []transport, mode, client, base string) (float64, bool) {
 func transportTable(ts []transport) string {
 	m, modes, clients := medians(ts)
 	var b strings.Builder
-	b.WriteString("| mode | client | msg/s | CPU-ms / 1,000 msgs | heap allocations / msg | vs kgo | vs watermill-kafka |\n|---|---|---|---|---|---|---|\n")
+	b.WriteString("| mode | client | msg/s | CPU-ms / 1,000 msgs | heap allocations / msg | vs kgo | CPU vs kgo | vs watermill-kafka |\n|---|---|---|---|---|---|---|---|\n")
 	for _, mode := range modes {
 		for _, c := range clients {
 			a, ok := m[[2]string{mode, c}]
 			if !ok {
 				continue
 			}
-			vk, vw := "", ""
+			vk, ck, vw := "", "", ""
 			if r, ok := runRatio(ts, mode, c, "kgo"); ok {
 				vk = fmt.Sprintf("%.2f", r)
+			}
+			if r, ok := cpuRatio(ts, mode, c, "kgo"); ok {
+				ck = fmt.Sprintf("%.2f", r)
 			}
 			if r, ok := runRatio(ts, mode, c, "watermill-kafka"); ok && c != "kgo" {
 				vw = fmt.Sprintf("%.2f", r)
 			}
-			fmt.Fprintf(&b, "| %s | %s | %.0f | %.1f | %.1f | %s | %s |\n", mode, c, a.rate, a.cpu, a.allocs, vk, vw)
+			fmt.Fprintf(&b, "| %s | %s | %.0f | %.1f | %.1f | %s | %s | %s |\n", mode, c, a.rate, a.cpu, a.allocs, vk, ck, vw)
 		}
 	}
 	return b.String()
