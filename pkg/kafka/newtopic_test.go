@@ -17,22 +17,8 @@ import (
 // find it, not fail with "Unknown Topic Or Partition" until its metadata
 // expires (what a reprocess or a DLQ topic made by another process meets).
 func TestPublishToTopicCreatedSince(t *testing.T) {
-	conn := kafka.ConnConfig{Brokers: brokers()}
-	admin, err := kafka.NewAdmin(conn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	first, later := "first-"+watermill.NewShortUUID(), "later-"+watermill.NewShortUUID()
-	if err := admin.EnsureTopics(ctx, kafka.TopicSpec{Name: first, Partitions: 1}); err != nil {
-		t.Fatal(err)
-	}
-	pub, err := kafka.NewPublisher(kafka.PublisherConfig{Conn: conn}, logger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pub.Close()
+	ctx, admin, pub := topicAndPublisher(t, first)
 	if err := pub.Publish(first, message.NewMessage(watermill.NewUUID(), []byte("a"))); err != nil {
 		t.Fatal(err)
 	}
@@ -49,22 +35,8 @@ func TestPublishToTopicCreatedSince(t *testing.T) {
 // keyed messages land on the new partitions too. The publisher keeps
 // partition counts in a cache of its own, which must not hold them longer.
 func TestPublishSpreadsOverAddedPartitions(t *testing.T) {
-	conn := kafka.ConnConfig{Brokers: brokers()}
-	admin, err := kafka.NewAdmin(conn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	topic := "grown-" + watermill.NewShortUUID()
-	if err := admin.EnsureTopics(ctx, kafka.TopicSpec{Name: topic, Partitions: 1}); err != nil {
-		t.Fatal(err)
-	}
-	pub, err := kafka.NewPublisher(kafka.PublisherConfig{Conn: conn}, logger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pub.Close()
+	ctx, admin, pub := topicAndPublisher(t, topic)
 	publish := func() {
 		msgs := make([]*message.Message, 40)
 		for i := range msgs {
@@ -103,4 +75,26 @@ func TestPublishSpreadsOverAddedPartitions(t *testing.T) {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+}
+
+// topicAndPublisher creates topic with one partition and returns a context
+// for the test's calls, an admin and a publisher, all ended with the test.
+func topicAndPublisher(t *testing.T, topic string) (context.Context, *kafka.Admin, *kafka.Publisher) {
+	t.Helper()
+	conn := kafka.ConnConfig{Brokers: brokers()}
+	admin, err := kafka.NewAdmin(conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	if err := admin.EnsureTopics(ctx, kafka.TopicSpec{Name: topic, Partitions: 1}); err != nil {
+		t.Fatal(err)
+	}
+	pub, err := kafka.NewPublisher(kafka.PublisherConfig{Conn: conn}, logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pub.Close() })
+	return ctx, admin, pub
 }
