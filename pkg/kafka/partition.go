@@ -142,9 +142,10 @@ func (p *partition) consume(ctx context.Context) {
 		case <-ctx.Done():
 			continue
 		}
+		// Waiting on the reader from here until it hands over a message,
+		// through fetch errors and their backoff.
 		p.fetching.Store(true)
 		km, err := reader.FetchMessage(fctx)
-		p.fetching.Store(false)
 		if err != nil {
 			<-p.window
 			if ctx.Err() != nil {
@@ -163,6 +164,7 @@ func (p *partition) consume(ctx context.Context) {
 			continue
 		}
 		p.position.Store(km.Offset + 1)
+		p.fetching.Store(false)
 		bo.reset()
 		key := keyHash(km.Key)
 		if !p.waitForKey(ctx, key) {
