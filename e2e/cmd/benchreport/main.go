@@ -83,6 +83,14 @@ func report(dir, out string) error {
 		fmt.Fprintf(&b, "| %s | %s | %d | %s | %d | ~%d B | %.0f | %.0f | %s |\n", name, p.Taggers, p.Workers,
 			strings.Join(p.Targets, ", "), p.Articles, p.Size, p.IngestRate, p.Rate, cpu)
 	}
+	if full, ok := runs["e2e-full-sqlite"]; ok && len(full.CPU) > 0 {
+		if err := os.WriteFile(filepath.Join(docs, "benchmarks-stages.svg"), []byte(stagesSVG(full)), 0o644); err != nil {
+			return err
+		}
+		b.WriteString("\nWhat each stage of the first run handles per CPU-second of its own (1,000 over its CPU-ms per article); " +
+			"a stage whose process uses more than one core passes more per second than its bar:\n\n" +
+			"![articles per CPU-second by stage](benchmarks-stages.svg)\n")
+	}
 	with, okW := runs["e2e-passthrough"]
 	without, okWo := runs["e2e-passthrough-nometrics"]
 	if okW && okWo && without.Rate > 0 {
@@ -483,6 +491,56 @@ func transportSVG(ts []transport) string {
 }
 
 // latencySVG draws the cumulative distribution of end-to-end latency.
+// stagesSVG plots, for one end-to-end run, how many articles each stage
+// handles per CPU-second (1,000 over its CPU-ms per article) on a log
+// scale, with the run's end-to-end rate as a line: the shortest bar is the
+// stage to make cheaper.
+func stagesSVG(p pipe) string {
+	stages := []string{"ingest", "enrich", "sink", "broker"}
+	const w, h, left, right, top, rowH = 760, 250, 90, 30, 40, 36
+	lo, hi := 1.0, 6.0 // log10 of 10 and 1,000,000 articles per CPU-second
+	x := func(v float64) float64 {
+		f := (math.Log10(math.Max(v, 10)) - lo) / (hi - lo)
+		return float64(left) + f*float64(w-left-right)
+	}
+	var s strings.Builder
+	fmt.Fprintf(&s, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">`, w, h)
+	fmt.Fprintf(&s, `<text x="%d" y="18" font-size="14">Articles per CPU-second by stage (%s, taggers %s; log scale)</text>`, left, strings.Join(p.Targets, ", "), p.Taggers)
+	bottom := top + rowH*len(stages)
+	for e := lo; e <= hi; e++ {
+		v := math.Pow(10, e)
+		fmt.Fprintf(&s, `<line x1="%.0f" x2="%.0f" y1="%d" y2="%d" stroke="#ddd"/><text x="%.0f" y="%d" text-anchor="middle">%s</text>`,
+			x(v), x(v), top-6, bottom, x(v), bottom+16, humanCount(v))
+	}
+	for i, st := range stages {
+		ms := p.CPU[st]
+		if ms <= 0 {
+			continue
+		}
+		perSec := 1000 / ms
+		y := top + rowH*i
+		fmt.Fprintf(&s, `<text x="%d" y="%d" text-anchor="end">%s</text>`, left-8, y+rowH/2+4, st)
+		fmt.Fprintf(&s, `<rect x="%d" y="%d" width="%.1f" height="%d" fill="#1f77b4"><title>%s: %.3f CPU-ms per article</title></rect>`,
+			left, y+6, x(perSec)-float64(left), rowH-12, st, ms)
+		fmt.Fprintf(&s, `<text x="%.1f" y="%d">%s/s</text>`, x(perSec)+4, y+rowH/2+4, humanCount(perSec))
+	}
+	fmt.Fprintf(&s, `<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="#d62728" stroke-width="2"/>`, x(p.Rate), x(p.Rate), top-6, bottom)
+	fmt.Fprintf(&s, `<text x="%.1f" y="%d" fill="#d62728">end to end %s/s</text>`, x(p.Rate)+4, bottom+34, humanCount(p.Rate))
+	s.WriteString("</svg>\n")
+	return s.String()
+}
+
+// humanCount writes 1,234 as 1.2k and 1,234,567 as 1.2M.
+func humanCount(v float64) string {
+	switch {
+	case v >= 1e6:
+		return fmt.Sprintf("%.3gM", v/1e6)
+	case v >= 1e3:
+		return fmt.Sprintf("%.3gk", v/1e3)
+	}
+	return fmt.Sprintf("%.3g", v)
+}
+
 func latencySVG(p pipe) string {
 	const w, h, left, bottom, top = 760, 320, 70, 45, 30
 	lat := slices.Clone(p.Latencies)
