@@ -1084,18 +1084,13 @@ func TestQuotesInside(t *testing.T) {
 			t.Errorf("withQuotes(%v) = %v, want %v", c.in, got, c.want)
 		}
 	}
-	tg := testTagger(t)
 	for _, c := range []struct{ lang, body, want string }{
 		{"es", "El diario «El País» publicó ayer que el presidente José María Aznar viajará a Lima.", "«El País»"},
 		{"es", "El torero \" Antoñete \" cortó dos orejas en la plaza de Las Ventas de Madrid .", "\" Antoñete \""},
 		{"en", "The newspaper \"Financial Times\" said on Monday that Prime Minister John Major would visit Paris.", "Financial Times"},
 	} {
-		e := &article.Enrichment{Language: &article.Language{Code: c.lang}}
-		if err := tg.Tag(&article.Raw{Body: c.body}, e); err != nil {
-			t.Fatal(err)
-		}
 		var texts []string
-		for _, m := range e.Entities {
+		for _, m := range tagArticle(t, c.lang, "", c.body) {
 			texts = append(texts, m.Text)
 		}
 		if !slices.Contains(texts, c.want) {
