@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/ThreeDotsLabs/watermill"
 	kafkago "github.com/segmentio/kafka-go"
 )
 
@@ -407,24 +408,42 @@ func (a *Admin) Commit(ctx context.Context, group, topic string, offsets map[int
 }
 
 // ReadRange reads the records of one partition in [from, to), in order,
-// calling fn for each, and returns when it reaches to, fn fails, or ctx ends.
-// It needs no consumer group: tools that replay a bounded range use it.
+// calling fn for each, and returns when it reaches to, fn fails, ctx ends
+// or the cluster refuses the credentials (Fatal). Other fetch errors are
+// retried. It needs no consumer group: tools that replay a bounded range
+// use it. The records of one fetch share memory: fn copies what it keeps.
 func (a *Admin) ReadRange(ctx context.Context, topic string, partition int, from, to int64, fn func(kafkago.Message) error) error {
 	if from >= to {
 		return nil
 	}
-	r := kafkago.NewReader(kafkago.ReaderConfig{
-		Brokers: a.conn.brokers, Dialer: a.conn.dialer, Topic: topic, Partition: partition,
-		MinBytes: 1, MaxBytes: fetchMaxBytes, MaxWait: 250 * time.Millisecond, QueueCapacity: 1000,
-	})
-	defer func() { _ = r.Close() }()
-	if err := r.SetOffset(from); err != nil {
-		return fmt.Errorf("seeking %s/%d to %d: %w", topic, partition, from, err)
-	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	fatal := make(chan error, 1)
+	f := startFetcher(ctx, fetchConfig{
+		conn: a.conn, topic: topic, partition: partition,
+		minBytes: 1, maxBytes: fetchMaxBytes, maxWait: 250 * time.Millisecond,
+		backoffMin: 100 * time.Millisecond, backoffMax: 5 * time.Second,
+		logger: watermill.NopLogger{},
+		failed: func(err error) {
+			if Fatal(err) {
+				select {
+				case fatal <- err:
+				default:
+				}
+				cancel()
+			}
+		},
+	}, from)
+	defer f.close()
 	for {
-		m, err := r.FetchMessage(ctx)
-		if err != nil {
-			return fmt.Errorf("reading %s/%d: %w", topic, partition, err)
+		m, ok := f.next(ctx)
+		if !ok {
+			select {
+			case err := <-fatal:
+				return fmt.Errorf("reading %s/%d: %w", topic, partition, err)
+			default:
+				return fmt.Errorf("reading %s/%d: %w", topic, partition, ctx.Err())
+			}
 		}
 		if m.Offset >= to {
 			return nil

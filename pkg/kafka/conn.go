@@ -5,8 +5,6 @@
 package kafka
 
 import (
-	"bufio"
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -143,8 +141,8 @@ func (c *ConnConfig) saslMechanism() (sasl.Mechanism, error) {
 	return nil, fmt.Errorf("kafka SASL mechanism %q is not supported", c.SASLMechanism)
 }
 
-// conn is a resolved connection: the pieces kafka-go's readers, writers and
-// clients take.
+// conn is a resolved connection: the pieces kafka-go's consumer groups,
+// writers and clients take.
 type conn struct {
 	brokers   []string
 	dialer    *kafkago.Dialer
@@ -175,8 +173,7 @@ func (c *ConnConfig) resolve() (*conn, error) {
 		brokers: c.Brokers,
 		dialer: &kafkago.Dialer{
 			ClientID: clientID, Timeout: timeout, DualStack: true,
-			TLS: tlsCfg, SASLMechanism: mech, KeepAlive: keepAlive,
-			DialFunc: dialBuffered,
+			TLS: tlsCfg, SASLMechanism: mech, KeepAlive: 30 * time.Second,
 		},
 		transport: &kafkago.Transport{
 			ClientID: clientID, DialTimeout: timeout, TLS: tlsCfg, SASL: mech,
@@ -184,36 +181,6 @@ func (c *ConnConfig) resolve() (*conn, error) {
 		},
 	}, nil
 }
-
-// dialBuffered connects like kafka-go's dialer does without a DialFunc, and
-// reads through a 64 KiB buffer. kafka-go's connections read through a
-// 4 KiB one, and a fetch response's values (larger than what is left of it)
-// are read straight from the socket: a read system call for every message
-// or two, where one call now brings in a few dozen.
-func dialBuffered(ctx context.Context, network, address string) (net.Conn, error) {
-	d := net.Dialer{KeepAlive: keepAlive}
-	c, err := d.DialContext(ctx, network, address)
-	if err != nil {
-		return nil, err
-	}
-	return &bufferedConn{Conn: c, r: bufio.NewReaderSize(c, readBufferSize)}, nil
-}
-
-// keepAlive is the TCP keep-alive period of the connections: dialBuffered
-// dials itself, so kafka-go's Dialer setting does not reach it.
-const keepAlive = 30 * time.Second
-
-// readBufferSize is the read buffer under each fetching connection.
-const readBufferSize = 64 << 10
-
-// bufferedConn is a net.Conn whose reads come through a buffer. Deadlines
-// still hold: a read only waits on the socket when the buffer is empty.
-type bufferedConn struct {
-	net.Conn
-	r *bufio.Reader
-}
-
-func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 
 // metadataTTL is how long a transport serves the cluster's metadata from
 // its cache. A topic another client creates stays unknown to it that long

@@ -2,7 +2,6 @@ package kafka
 
 import (
 	"context"
-	"errors"
 	"hash/maphash"
 	"sync"
 	"sync/atomic"
@@ -42,7 +41,7 @@ type partition struct {
 	fetching atomic.Bool
 
 	fetchMu     sync.Mutex
-	cancelFetch context.CancelFunc // makes consume replace its reader
+	cancelFetch context.CancelFunc // cancels the fetch in progress
 
 	// The watchdog's own state, touched by its goroutine only: the
 	// position it last saw and since when the reader has been asked for
@@ -98,15 +97,15 @@ func (p *partition) stalled(o Offsets, now time.Time) (lag int64, idle time.Dura
 	return o.End - pos, now.Sub(p.seenAt)
 }
 
-// restartReader makes consume replace its reader, and reports whether the
-// previous replacement (if any) had fetched anything since. Only the
-// watchdog calls it.
+// restartReader cancels the fetch in progress, which the fetcher then asks
+// again on another connection, and reports whether the previous restart
+// (if any) had fetched anything since. Only the watchdog calls it.
 func (p *partition) restartReader(now time.Time) (previousRecovered bool) {
 	pos := p.position.Load()
 	previousRecovered = p.restarts == 0 || pos != p.restartedPos
 	p.restarts++
 	p.restartedPos = pos
-	p.seenAt = now // the new reader gets its own StallTimeout
+	p.seenAt = now // the new fetch gets its own StallTimeout
 	p.fetchMu.Lock()
 	defer p.fetchMu.Unlock()
 	if p.cancelFetch != nil {
@@ -120,12 +119,13 @@ func (p *partition) restartReader(now time.Time) (previousRecovered bool) {
 // be committed, and then cancels their contexts.
 func (p *partition) consume(ctx context.Context) {
 	cfg := &p.sub.s.cfg
-	reader := p.newReader(p.start)
-	defer func() { _ = reader.Close() }()
-	// One fetch context per reader: the watchdog cancels it to make consume
-	// replace the reader.
-	fctx, cancelFetch := p.fetchContext(ctx)
-	defer func() { cancelFetch() }()
+	f := startFetcher(ctx, fetchConfig{
+		conn: p.sub.s.conn, topic: p.sub.topic, partition: p.id,
+		minBytes: cfg.MinBytes, maxBytes: cfg.MaxBytes, maxWait: cfg.MaxWait,
+		backoffMin: cfg.RetryBackoffMin, backoffMax: cfg.RetryBackoffMax,
+		logger: p.logger, failed: p.fetchFailed, started: p.fetchStarted,
+	}, p.start)
+	defer f.close()
 
 	// Message contexts outlive ctx by the drain, so a handler finishing its
 	// work during shutdown is not cut off.
@@ -142,30 +142,16 @@ func (p *partition) consume(ctx context.Context) {
 		case <-ctx.Done():
 			continue
 		}
-		// Waiting on the reader from here until it hands over a message,
+		// Waiting on the fetcher from here until it hands over a message,
 		// through fetch errors and their backoff.
 		p.fetching.Store(true)
-		km, err := reader.FetchMessage(fctx)
-		if err != nil {
+		km, ok := f.next(ctx)
+		if !ok {
 			<-p.window
-			if ctx.Err() != nil {
-				continue
-			}
-			if fctx.Err() != nil {
-				// The watchdog gave up on this reader: start a new one
-				// where it stood.
-				_ = reader.Close()
-				reader = p.newReader(p.resumeAt())
-				cancelFetch()
-				fctx, cancelFetch = p.fetchContext(ctx)
-				continue
-			}
-			p.fetchError(ctx, reader, err, &bo)
 			continue
 		}
 		p.position.Store(km.Offset + 1)
 		p.fetching.Store(false)
-		bo.reset()
 		key := keyHash(km.Key)
 		if !p.waitForKey(ctx, key) {
 			<-p.window
@@ -181,6 +167,7 @@ func (p *partition) consume(ctx context.Context) {
 			}
 			msg, err = cfg.Unmarshaler.Unmarshal(km)
 		}
+		bo.reset()
 		if err != nil {
 			<-p.window
 			continue
@@ -205,47 +192,18 @@ func (p *partition) consume(ctx context.Context) {
 	p.acks.Wait()
 }
 
-// fetchContext returns the context a reader fetches with, cancelled by ctx
-// or by the watchdog.
-func (p *partition) fetchContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	fctx, cancel := context.WithCancel(ctx)
+func (p *partition) fetchFailed(err error) {
+	if p.sub.s.cfg.Observer != nil {
+		p.sub.s.cfg.Observer.FetchError(p.sub.topic, p.id, err)
+	}
+}
+
+// fetchStarted keeps the cancel function of the fetch in progress, for the
+// watchdog.
+func (p *partition) fetchStarted(cancel context.CancelFunc) {
 	p.fetchMu.Lock()
 	p.cancelFetch = cancel
 	p.fetchMu.Unlock()
-	return fctx, cancel
-}
-
-// newReader makes a reader of this partition starting at offset (an offset,
-// or kafka-go's FirstOffset/LastOffset).
-func (p *partition) newReader(offset int64) *kafkago.Reader {
-	cfg := &p.sub.s.cfg
-	conn := p.sub.s.conn
-	r := kafkago.NewReader(kafkago.ReaderConfig{
-		Brokers:               conn.brokers,
-		Dialer:                conn.dialer,
-		Topic:                 p.sub.topic,
-		Partition:             p.id,
-		MinBytes:              cfg.MinBytes,
-		MaxBytes:              cfg.MaxBytes,
-		MaxWait:               cfg.MaxWait,
-		QueueCapacity:         cfg.QueueCapacity,
-		ReadBackoffMin:        cfg.RetryBackoffMin,
-		ReadBackoffMax:        cfg.RetryBackoffMax,
-		OffsetOutOfRangeError: true,
-	})
-	if err := r.SetOffset(offset); err != nil {
-		p.logger.Error("Setting the start offset failed", err, watermill.LogFields{"offset": offset})
-	}
-	return r
-}
-
-// resumeAt is where a replacement reader starts: after the last message
-// fetched, or where the partition started.
-func (p *partition) resumeAt() int64 {
-	if pos := p.position.Load(); pos >= 0 {
-		return pos
-	}
-	return p.start
 }
 
 // deliver hands msg to the subscription's channel, with a context that is
@@ -326,24 +284,6 @@ func (p *partition) redeliver(msgCtx context.Context, d delivery) {
 			return
 		}
 	}
-}
-
-func (p *partition) fetchError(ctx context.Context, reader *kafkago.Reader, err error, bo *backoff) {
-	if p.sub.s.cfg.Observer != nil {
-		p.sub.s.cfg.Observer.FetchError(p.sub.topic, p.id, err)
-	}
-	if errors.Is(err, kafkago.OffsetOutOfRange) {
-		// The committed offset fell out of retention: start again from the
-		// earliest offset kept, loudly, rather than stall.
-		p.logger.Error("Offset out of range; resuming from the earliest offset", err, nil)
-		if err := reader.SetOffset(kafkago.FirstOffset); err != nil {
-			p.logger.Error("Resetting the offset failed", err, nil)
-		}
-		return
-	}
-	d := bo.next()
-	p.logger.Error("Fetching failed, retrying", err, watermill.LogFields{"backoff": d.String()})
-	sleep(ctx, d)
 }
 
 // keySeed seeds keyHash; one per process is enough.

@@ -43,11 +43,11 @@ type SubscriberConfig struct {
 	// for in-flight messages to be acknowledged before it commits and lets go.
 	DrainTimeout time.Duration
 
-	// Fetch tuning, passed to kafka-go's reader.
-	MinBytes      int
-	MaxBytes      int
-	MaxWait       time.Duration
-	QueueCapacity int
+	// Fetch tuning: each partition has one fetch of up to MaxBytes in
+	// flight and one more waiting for the handler.
+	MinBytes int
+	MaxBytes int
+	MaxWait  time.Duration
 
 	// Consumer group timing.
 	HeartbeatInterval      time.Duration
@@ -122,9 +122,6 @@ func (c *SubscriberConfig) setDefaults() {
 	}
 	if c.MaxWait == 0 {
 		c.MaxWait = 250 * time.Millisecond
-	}
-	if c.QueueCapacity == 0 {
-		c.QueueCapacity = 1000
 	}
 	if c.HeartbeatInterval == 0 {
 		c.HeartbeatInterval = time.Second
@@ -286,6 +283,8 @@ func (s *Subscriber) Close() error {
 		close(s.closing)
 	})
 	s.subs.Wait()
+	// The fetches' connections, now idle.
+	s.conn.transport.CloseIdleConnections()
 	return nil
 }
 

@@ -126,14 +126,19 @@ func (newsflowClient) passThrough(ctx context.Context, brokers []string, in, out
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if os.Getenv("TRANSBENCH_STATS") != "" {
-			st := pub.Stats()
-			fmt.Fprintf(os.Stderr, "writer: writes %d messages %d batch size avg %d, batch time avg %s, write time avg %s max %s\n",
-				st.Writes, st.Messages, st.BatchSize.Avg, st.BatchTime.Avg, st.WriteTime.Avg, st.WriteTime.Max)
-		}
-	}()
+	defer printWriterStats(pub)
 	return routerPassThrough(ctx, sub, pub, in, out, n)
+}
+
+// printWriterStats prints what the publisher's writer did, with
+// TRANSBENCH_STATS set.
+func printWriterStats(pub *kafka.Publisher) {
+	if os.Getenv("TRANSBENCH_STATS") == "" {
+		return
+	}
+	st := pub.Stats()
+	fmt.Fprintf(os.Stderr, "writer: writes %d messages %d batch size avg %d, batch time avg %s, write time avg %s max %s\n",
+		st.Writes, st.Messages, st.BatchSize.Avg, st.BatchTime.Avg, st.WriteTime.Avg, st.WriteTime.Max)
 }
 
 // batchedPassThrough reads from a subscriber's channel, publishes what it
@@ -256,6 +261,7 @@ func (newsflowBatched) passThrough(ctx context.Context, brokers []string, in, ou
 	if err != nil {
 		return err
 	}
+	defer printWriterStats(pub)
 	return batchedPassThrough(ctx, sub, pub, in, out, n, 2000)
 }
 
