@@ -131,6 +131,14 @@ func (f *fetcher) run(ctx context.Context, offset int64) {
 				offset = kafkago.FirstOffset
 				continue
 			}
+			var kerr kafkago.Error
+			if !errors.As(err, &kerr) {
+				// The connection failed, not the request: the transport's
+				// other idle connections to the broker most likely went
+				// with it (a broker restart), and each would fail one
+				// fetch in turn. Drop them; the next fetch dials afresh.
+				f.cfg.conn.transport.CloseIdleConnections()
+			}
 			d := bo.next()
 			f.cfg.logger.Error("Fetching failed, retrying", err, watermill.LogFields{"offset": offset, "backoff": d.String()})
 			sleep(ctx, d)

@@ -2,7 +2,9 @@ package kafka_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -222,5 +224,108 @@ func TestInitialOffsetLast(t *testing.T) {
 	publish(t, topic, "new")
 	if m := receive(t, ch, 1)[0]; string(m.Payload) != "new" {
 		t.Fatalf("first message is %q, want only what came after joining", m.Payload)
+	}
+}
+
+// fetchErrors records when partitions were assigned and which fetches
+// failed on a connection (not with a Kafka error code).
+type fetchErrors struct {
+	kafka.Observer
+	mu       sync.Mutex
+	assigned time.Time
+	after    int // connection errors since the last assignment
+}
+
+func (o *fetchErrors) Assigned(string, []int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.assigned, o.after = time.Now(), 0
+}
+func (o *fetchErrors) Revoked(string, []int)            {}
+func (o *fetchErrors) Delivered(kafka.Position)         {}
+func (o *fetchErrors) Committed(string, int, int64)     {}
+func (o *fetchErrors) Stalled(string, int, int64, bool) {}
+func (o *fetchErrors) FetchError(_ string, _ int, err error) {
+	var kerr kafkago.Error
+	if errors.As(err, &kerr) {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.after++
+}
+
+// After a broker restart, the fetches' pooled connections to the old
+// process are dead. The first failure drops them all: the partitions
+// fetch again on new connections at once, rather than each failing on
+// one stale connection after another with growing backoff (18 failed
+// fetches over several seconds on 6 partitions, before).
+func TestFetchAfterBrokerRestart(t *testing.T) {
+	const partitions = 6
+	topic := "restart-" + watermill.NewShortUUID()
+	obs := &fetchErrors{}
+	sub := initializedSubscriber(t, topic, kafka.SubscriberConfig{
+		ConsumerGroup: "cg-" + topic, InitializeTopic: kafka.TopicSpec{Partitions: partitions},
+		Observer: obs, MaxInFlight: 8,
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	ch, err := sub.Subscribe(ctx, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got atomic.Int64
+	go func() {
+		for m := range ch {
+			got.Add(1)
+			m.Ack()
+		}
+	}()
+	pub, err := kafka.NewPublisher(kafka.PublisherConfig{Conn: kafka.ConnConfig{Brokers: brokers()}}, logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+	stop := make(chan struct{})
+	published := make(chan struct{})
+	go func() {
+		defer close(published)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Millisecond):
+			}
+			_ = pub.Publish(topic, message.NewMessage(watermill.NewUUID(), []byte("x")))
+		}
+	}()
+	defer func() { close(stop); <-published }()
+
+	for got.Load() < 500 {
+		if ctx.Err() != nil {
+			t.Fatal("nothing flowed before the restart")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := restartBroker(2 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	restarted := time.Now()
+	base := got.Load()
+	for got.Load() < base+500 {
+		if ctx.Err() != nil {
+			t.Fatalf("%d messages in 2 minutes after the restart", got.Load()-base)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	obs.mu.Lock()
+	defer obs.mu.Unlock()
+	// kafka-go's group ends at the first failed heartbeat, so the
+	// partitions are assigned again after the restart.
+	if obs.assigned.Before(restarted) {
+		t.Fatal("the partitions were not assigned again after the restart")
+	}
+	if obs.after > partitions {
+		t.Fatalf("%d fetches failed on connections after the partitions were assigned again; want at most one round", obs.after)
 	}
 }

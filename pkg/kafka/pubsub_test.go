@@ -47,16 +47,10 @@ func TestMain(m *testing.M) {
 	signal.Notify(restart, syscall.SIGUSR1)
 	go func() {
 		for range restart {
-			testBroker.Lock()
-			testBroker.b.Close()
-			time.Sleep(500 * time.Millisecond) // clients see the broker gone
-			nb, err := broker.Start(testBroker.cfg)
-			if err != nil {
+			if err := restartBroker(500 * time.Millisecond); err != nil {
 				fmt.Fprintln(os.Stderr, "restarting broker:", err)
 				os.Exit(1)
 			}
-			testBroker.b = nb
-			testBroker.Unlock()
 		}
 	}()
 
@@ -67,6 +61,21 @@ func TestMain(m *testing.M) {
 	testBroker.Unlock()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// restartBroker stops the test broker and starts it again on the same port
+// and data directory after down, which clients need to see it gone.
+func restartBroker(down time.Duration) error {
+	testBroker.Lock()
+	defer testBroker.Unlock()
+	testBroker.b.Close()
+	time.Sleep(down)
+	nb, err := broker.Start(testBroker.cfg)
+	if err != nil {
+		return err
+	}
+	testBroker.b = nb
+	return nil
 }
 
 func brokers() []string { return []string{testBroker.cfg.Addr} }
