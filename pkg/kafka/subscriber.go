@@ -43,8 +43,9 @@ type SubscriberConfig struct {
 	// for in-flight messages to be acknowledged before it commits and lets go.
 	DrainTimeout time.Duration
 
-	// Fetch tuning: each partition has one fetch of up to MaxBytes in
-	// flight and one more waiting for the handler.
+	// Fetch tuning. A partition holds up to three fetches of MaxBytes
+	// (a batch larger than MaxBytes comes whole): one in flight, one
+	// waiting, one being handed out.
 	MinBytes int
 	MaxBytes int
 	MaxWait  time.Duration
