@@ -27,9 +27,10 @@ type fetcher struct {
 	stop    context.CancelFunc
 	done    chan struct{}
 
-	// pending is the records of one fetch between reading and copying out,
-	// kept to save an allocation per fetch.
-	pending []record
+	// pending is the records of one fetch between reading and copying out
+	// (their keys and values still in kafka-go's pooled pages), kept to
+	// save an allocation per fetch.
+	pending []protocol.Record
 }
 
 // fetchConfig says what a fetcher reads and how.
@@ -48,15 +49,6 @@ type fetchConfig struct {
 	// on one).
 	failed  func(error)
 	started func(context.CancelFunc)
-}
-
-// record is a fetched record whose key and value still point into
-// kafka-go's pooled pages.
-type record struct {
-	offset     int64
-	time       time.Time
-	key, value protocol.Bytes
-	headers    []kafkago.Header
 }
 
 // startFetcher starts fetching from offset (an offset, or kafka-go's
@@ -210,17 +202,14 @@ func (f *fetcher) decode(resp *kafkago.FetchResponse, offset int64) ([]kafkago.M
 	f.pending = f.pending[:0]
 	defer func() {
 		for i := range f.pending {
-			closeBytes(f.pending[i].key)
-			closeBytes(f.pending[i].value)
+			closeBytes(f.pending[i].Key)
+			closeBytes(f.pending[i].Value)
 		}
 		clear(f.pending)
 	}()
 	size := 0
 	for _, batch := range batches(resp.Records) {
-		control := false
-		if _, ok := batch.(*protocol.ControlBatch); ok {
-			control = true
-		}
+		_, control := batch.(*protocol.ControlBatch)
 		for {
 			r, err := batch.ReadRecord()
 			if errors.Is(err, io.EOF) {
@@ -229,17 +218,16 @@ func (f *fetcher) decode(resp *kafkago.FetchResponse, offset int64) ([]kafkago.M
 			if err != nil {
 				return nil, offset, fmt.Errorf("reading fetched records: %w", err)
 			}
+			next = max(next, r.Offset+1)
 			if control || r.Offset < offset {
 				// A transaction marker, or the part of a batch before the
 				// offset asked for: not a message.
 				closeBytes(r.Key)
 				closeBytes(r.Value)
-				next = max(next, r.Offset+1)
 				continue
 			}
-			f.pending = append(f.pending, record{offset: r.Offset, time: r.Time, key: r.Key, value: r.Value, headers: r.Headers})
+			f.pending = append(f.pending, *r)
 			size += bytesLen(r.Key) + bytesLen(r.Value)
-			next = max(next, r.Offset+1)
 		}
 	}
 	if len(f.pending) == 0 {
@@ -259,14 +247,14 @@ func (f *fetcher) decode(resp *kafkago.FetchResponse, offset int64) ([]kafkago.M
 		r := &f.pending[i]
 		m := &msgs[i]
 		*m = kafkago.Message{
-			Topic: f.cfg.topic, Partition: f.cfg.partition, Offset: r.offset, HighWaterMark: resp.HighWatermark,
-			Time: r.time, Headers: r.headers,
+			Topic: f.cfg.topic, Partition: f.cfg.partition, Offset: r.Offset, HighWaterMark: resp.HighWatermark,
+			Time: r.Time, Headers: r.Headers,
 		}
 		var err error
-		if m.Key, buf, err = copyOut(r.key, buf); err != nil {
+		if m.Key, buf, err = copyOut(r.Key, buf); err != nil {
 			return nil, offset, err
 		}
-		if m.Value, buf, err = copyOut(r.value, buf); err != nil {
+		if m.Value, buf, err = copyOut(r.Value, buf); err != nil {
 			return nil, offset, err
 		}
 	}

@@ -491,7 +491,6 @@ func transportSVG(ts []transport) string {
 	return s.String()
 }
 
-// latencySVG draws the cumulative distribution of end-to-end latency.
 // stagesSVG plots, for one end-to-end run, how many articles each stage
 // handles per CPU-second (1,000 over its CPU-ms per article) on a log
 // scale, with the run's end-to-end rate as a line: the shortest bar is the
@@ -542,6 +541,7 @@ func humanCount(v float64) string {
 	return fmt.Sprintf("%.3g", v)
 }
 
+// latencySVG draws the cumulative distribution of end-to-end latency.
 func latencySVG(p pipe) string {
 	const w, h, left, bottom, top = 760, 320, 70, 45, 30
 	lat := slices.Clone(p.Latencies)
