@@ -40,8 +40,6 @@ func main() {
 func report(dir, out string) error {
 	var b strings.Builder
 	docs := filepath.Dir(out)
-	fmt.Fprintf(&b, "# Benchmarks\n\nWritten by `make bench` on %s. Rerun it to refresh every figure here; nothing in\nthis file is typed in by hand.\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
-	b.WriteString(machine(dir))
 
 	var ts []transport
 	if err := readJSON(filepath.Join(dir, "transport.json"), &ts); err == nil {
@@ -62,7 +60,7 @@ func report(dir, out string) error {
 		fmt.Fprintf(&b, "## Transport\n\nNot measured in this run (%v).\n\n", err)
 	}
 
-	enrich, slowest := enrichSection(dir)
+	enrich, slowest, enrichRate := enrichSection(dir)
 	b.WriteString(enrich)
 
 	b.WriteString("## End to end\n\nIngest, enrich and sink as separate processes on the embedded broker (on disk, in the\nbenchmark process), generated articles in five languages (`e2e/gen`).\n\n")
@@ -111,7 +109,9 @@ func report(dir, out string) error {
 	b.WriteString(nextSection(runs, slowest, ts))
 	b.WriteString(goBenchSection(filepath.Join(dir, "go-bench.txt")))
 	b.WriteString(howTo)
-	return os.WriteFile(out, []byte(b.String()), 0o644)
+	head := fmt.Sprintf("# Benchmarks\n\nWritten by `make bench` on %s. Rerun it to refresh every figure here; nothing in\nthis file is typed in by hand.\n\n", finished(dir).UTC().Format("2006-01-02 15:04 MST"))
+	head += machine(dir) + targetsSection(ts, enrichRate, runs, lat)
+	return os.WriteFile(out, []byte(head+b.String()), 0o644)
 }
 
 const howTo = `## How to rerun
@@ -123,6 +123,15 @@ const howTo = `## How to rerun
 	"go run ./e2e/cmd/pipebench -rate 200 -duration 60s      # latency at a fixed rate\n" +
 	"bin/enrich tag -timings -warmup articles.jsonl -workers 1 < articles.jsonl > /dev/null  # where enrichment time goes\n```\n\n" +
 	"Compare runs as ratios measured in the same run: the machine is shared and its load moves absolute figures.\n"
+
+// finished is when the suite wrote its last figure, hostspeed.txt's second
+// line, so a report written again from the same outputs keeps the run's date.
+func finished(dir string) time.Time {
+	if fi, err := os.Stat(filepath.Join(dir, "hostspeed.txt")); err == nil {
+		return fi.ModTime()
+	}
+	return time.Now()
+}
 
 func machine(dir string) string {
 	var b strings.Builder
@@ -280,7 +289,35 @@ func transportTable(ts []transport) string {
 			fmt.Fprintf(&b, "| %s | %s | %.0f | %.1f | %.1f | %s | %s | %s |\n", mode, c, a.rate, a.cpu, a.allocs, vk, ck, vw)
 		}
 	}
+	b.WriteString(unsteady(ts))
 	return b.String()
+}
+
+// unsteady names the rows whose runs' rates differ by more than half: a
+// host that slowed for part of the suite moves such a row, and its ratios
+// with it, so the reader should rerun before trusting them.
+func unsteady(ts []transport) string {
+	lo, hi := map[[2]string]float64{}, map[[2]string]float64{}
+	var keys [][2]string
+	for _, t := range ts {
+		k, r := [2]string{t.Mode, t.Client}, t.PerSecond()
+		if _, seen := lo[k]; !seen {
+			keys = append(keys, k)
+			lo[k], hi[k] = r, r
+		}
+		lo[k], hi[k] = min(lo[k], r), max(hi[k], r)
+	}
+	var rows []string
+	for _, k := range keys {
+		if lo[k] > 0 && hi[k]/lo[k] > 1.5 {
+			rows = append(rows, fmt.Sprintf("%s %s %.0f to %.0f msg/s", k[1], k[0], lo[k], hi[k]))
+		}
+	}
+	if len(rows) == 0 {
+		return ""
+	}
+	return "\n**Unsteady runs:** " + strings.Join(rows, "; ") + ". Their runs differ by more than half, more than " +
+		"scheduling moves a run here: the host changed speed during the suite. Rerun before trusting these rows' ratios.\n"
 }
 
 // scaleSection reports enrichment scaling, the rebalance pause and replay.
@@ -344,18 +381,18 @@ type slowestTagger struct {
 
 // enrichSection reports `enrich tag -timings` over the benchmark articles,
 // and which tagger took the largest share.
-func enrichSection(dir string) (string, slowestTagger) {
+func enrichSection(dir string) (string, slowestTagger, float64) {
 	var slowest slowestTagger
 	data, err := os.ReadFile(filepath.Join(dir, "enrich-tag.txt"))
 	if err != nil {
-		return "", slowest
+		return "", slowest, 0
 	}
 	var b strings.Builder
 	b.WriteString("## Enrichment\n\n`bin/enrich tag -workers 1 -timings -warmup articles.jsonl` over the benchmark's generated articles (one core, all four taggers; " +
 		"the same articles are tagged once before the clock starts, so the models that load on first use of a language are loaded: the steady state of a running service):\n\n")
 	var rows []string
 	var rss, articles, words int
-	var secs float64
+	var secs, rate float64
 	for _, l := range strings.Split(string(data), "\n") {
 		if m := timingLine.FindStringSubmatch(l); m != nil {
 			rows = append(rows, fmt.Sprintf("| %s | %s | %s%% |", m[1], m[3], m[4]))
@@ -373,15 +410,60 @@ func enrichSection(dir string) (string, slowestTagger) {
 		}
 	}
 	if articles > 0 && secs > 0 {
+		rate = float64(articles) / secs
 		fmt.Fprintf(&b, "- %d articles (%d words each on average) in %.1f s on one core: **%.0f articles/s, %.0f words/s**\n",
-			articles, words/max(articles, 1), secs, float64(articles)/secs, float64(words)/secs)
+			articles, words/max(articles, 1), secs, rate, float64(words)/secs)
 	}
 	if rss > 0 {
 		fmt.Fprintf(&b, "- peak resident memory of the process: %.0f MB\n", float64(rss)/1024)
 	}
 	b.WriteString("\n| tagger | time per article | share |\n|---|---|---|\n")
 	b.WriteString(strings.Join(rows, "\n") + "\n\n")
-	return b.String(), slowest
+	return b.String(), slowest, rate
+}
+
+// targetsSection holds this run's figures against the targets the suite
+// was built for (issue 11): one row per target, with what was measured and
+// whether it holds. A figure the run did not produce is left out.
+func targetsSection(ts []transport, enrichRate float64, runs map[string]pipe, lat pipe) string {
+	var rows []string
+	row := func(target, figure string, met bool) {
+		rows = append(rows, fmt.Sprintf("| %s | %s | %s |", target, figure, map[bool]string{true: "yes", false: "**no**"}[met]))
+	}
+	for _, c := range []struct{ client, how string }{{"newsflow-batched", "batched"}, {"newsflow", "through the router"}} {
+		if r, ok := runRatio(ts, "passthrough", c.client, "kgo"); ok {
+			row("transport pass-through, our adapter "+c.how+", at least 0.6 of kgo's rate", fmt.Sprintf("%.2f", r), r >= 0.6)
+		}
+		if r, ok := runRatio(ts, "passthrough", c.client, "watermill-kafka"); ok {
+			row("transport pass-through, our adapter "+c.how+", at least 3 times watermill-kafka's rate", fmt.Sprintf("%.2f times", r), r >= 3)
+		}
+	}
+	if enrichRate > 0 {
+		row("enrichment, all four taggers, at least 300 articles/s per core", fmt.Sprintf("%.0f articles/s", enrichRate), enrichRate >= 300)
+	}
+	if p, ok := runs["e2e-full-sqlite"]; ok {
+		row("end to end into SQLite with all four taggers, at least 400 articles/s", fmt.Sprintf("%.0f articles/s", p.Rate), p.Rate >= 400)
+	}
+	if p, ok := runs["e2e-passthrough"]; ok {
+		row("end to end into SQLite with enrichment reduced to pass-through, at least 5,000 articles/s", fmt.Sprintf("%.0f articles/s", p.Rate), p.Rate >= 5000)
+	}
+	if len(lat.Latencies) > 0 {
+		row(fmt.Sprintf("end-to-end latency p99 under 1 s at %.0f articles/s offered", lat.OfferedRate), fmt.Sprintf("%.3f s", lat.P99), lat.P99 < 1)
+	}
+	if len(rows) == 0 {
+		return ""
+	}
+	var ceiling string
+	m, _, _ := medians(ts)
+	a, okA := m[[2]string{"passthrough", "router-alone"}]
+	k, okK := m[[2]string{"passthrough", "kgo"}]
+	if okA && okK {
+		ceiling = fmt.Sprintf("Through the router, the router's own work bounds any adapter: with a transport exactly as cheap as kgo's, "+
+			"a router pass-through would reach %.2f of kgo's rate when the CPU is the limit (see \"Where to optimise next\"). "+
+			"The batched rows are the adapter's own cost.\n\n", k.cpu/(k.cpu+a.cpu))
+	}
+	return "## Targets\n\nThis run's figures against the targets the suite was built for (each explained in its section below; " +
+		"the rates move with the host, the ratios much less):\n\n| target | this run | met |\n|---|---|---|\n" + strings.Join(rows, "\n") + "\n\n" + ceiling
 }
 
 // nextSection says, from this run's figures, which stage limits the
