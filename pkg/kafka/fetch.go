@@ -208,7 +208,8 @@ func (f *fetcher) decode(resp *kafkago.FetchResponse, offset int64) ([]kafkago.M
 		clear(f.pending)
 	}()
 	size := 0
-	for _, batch := range batches(resp.Records) {
+	bs := batches(resp.Records)
+	for _, batch := range bs {
 		_, control := batch.(*protocol.ControlBatch)
 		for {
 			r, err := batch.ReadRecord()
@@ -231,7 +232,7 @@ func (f *fetcher) decode(resp *kafkago.FetchResponse, offset int64) ([]kafkago.M
 		}
 	}
 	if len(f.pending) == 0 {
-		if next == offset && len(batches(resp.Records)) > 0 && offset < resp.HighWatermark {
+		if next == offset && len(bs) > 0 && offset < resp.HighWatermark {
 			// The broker returned the batch holding offset, and nothing in it
 			// is at or after offset: log compaction removed the batch's last
 			// records and kept its offsets (their number is in the batch

@@ -230,7 +230,7 @@ func TestInitialOffsetLast(t *testing.T) {
 // fetchErrors records when partitions were assigned and which fetches
 // failed on a connection (not with a Kafka error code).
 type fetchErrors struct {
-	kafka.Observer
+	nopObserver
 	mu       sync.Mutex
 	assigned time.Time
 	after    int // connection errors since the last assignment
@@ -241,10 +241,7 @@ func (o *fetchErrors) Assigned(string, []int) {
 	defer o.mu.Unlock()
 	o.assigned, o.after = time.Now(), 0
 }
-func (o *fetchErrors) Revoked(string, []int)            {}
-func (o *fetchErrors) Delivered(kafka.Position)         {}
-func (o *fetchErrors) Committed(string, int, int64)     {}
-func (o *fetchErrors) Stalled(string, int, int64, bool) {}
+
 func (o *fetchErrors) FetchError(_ string, _ int, err error) {
 	var kerr kafkago.Error
 	if errors.As(err, &kerr) {

@@ -33,7 +33,7 @@ type partition struct {
 
 	acks sync.WaitGroup // the acker and redeliver goroutines
 
-	// Where the reader is, and whether consume is waiting on it (rather
+	// Where the fetcher is, and whether consume is waiting on it (rather
 	// than on the in-flight window, a key or the handler): consume sets
 	// them per message, the watchdog reads them. Atomics, not a lock and a
 	// clock reading per message.
@@ -44,7 +44,7 @@ type partition struct {
 	cancelFetch context.CancelFunc // cancels the fetch in progress
 
 	// The watchdog's own state, touched by its goroutine only: the
-	// position it last saw and since when the reader has been asked for
+	// position it last saw and since when the fetcher has been asked for
 	// messages without moving from it.
 	seenPos      int64
 	seenAt       time.Time
@@ -76,10 +76,10 @@ func newPartition(sub *subscription, id int, start int64) *partition {
 	return p
 }
 
-// stalled reports how many messages wait past the reader's position and for
-// how long consume has been waiting on the reader without it moving. Time
+// stalled reports how many messages wait past the fetcher's position and for
+// how long consume has been waiting on the fetcher without it moving. Time
 // spent waiting on the in-flight window, a key or the handler does not
-// count: a busy handler is not a stuck reader. Only the watchdog calls it.
+// count: a busy handler is not a stuck fetch. Only the watchdog calls it.
 func (p *partition) stalled(o Offsets, now time.Time) (lag int64, idle time.Duration) {
 	pos := p.position.Load()
 	if pos != p.seenPos || !p.fetching.Load() {
@@ -97,10 +97,10 @@ func (p *partition) stalled(o Offsets, now time.Time) (lag int64, idle time.Dura
 	return o.End - pos, now.Sub(p.seenAt)
 }
 
-// restartReader cancels the fetch in progress, which the fetcher then asks
+// restartFetch cancels the fetch in progress, which the fetcher then asks
 // again on another connection, and reports whether the previous restart
 // (if any) had fetched anything since. Only the watchdog calls it.
-func (p *partition) restartReader(now time.Time) (previousRecovered bool) {
+func (p *partition) restartFetch(now time.Time) (previousRecovered bool) {
 	pos := p.position.Load()
 	previousRecovered = p.restarts == 0 || pos != p.restartedPos
 	p.restarts++

@@ -69,9 +69,10 @@ type SubscriberConfig struct {
 	// (metrics and health hang off it).
 	Observer Observer
 
-	// StallTimeout: a partition whose reader, asked for messages, has
+	// StallTimeout: a partition whose fetcher, asked for messages, has
 	// given nothing for this long while the partition holds unread ones
-	// gets a new reader (the watchdog checks every StallTimeout/4). Time
+	// has its fetch in progress cancelled and asked again (the watchdog
+	// checks every StallTimeout/4). Time
 	// the handler holds the in-flight window full does not count. 0 means
 	// 60 s; negative turns the watchdog off.
 	StallTimeout time.Duration
@@ -85,9 +86,9 @@ type Observer interface {
 	Delivered(pos Position)
 	Committed(topic string, partition int, offset int64)
 	FetchError(topic string, partition int, err error)
-	// Stalled reports a reader that stopped fetching while its partition
-	// held unread messages; it is replaced. recovered is false when the
-	// replacement is stalled too.
+	// Stalled reports a partition that stopped fetching while it held
+	// unread messages; its fetch is asked again. recovered is false when
+	// the fetch asked again last time has not moved either.
 	Stalled(topic string, partition int, lag int64, recovered bool)
 }
 
@@ -406,10 +407,10 @@ func (sub *subscription) commit(gen *kafkago.Generation, parts []*partition) {
 	}
 }
 
-// watch is the stuck-reader watchdog: it compares each partition's fetch
+// watch is the stuck-fetch watchdog: it compares each partition's fetch
 // position with the end of the partition, and a partition that has messages
-// waiting while its reader, asked for them, has given nothing for
-// StallTimeout gets a new reader.
+// waiting while its fetcher, asked for them, has given nothing for
+// StallTimeout has its fetch in progress cancelled and asked again.
 func (sub *subscription) watch(ctx context.Context, parts []*partition) {
 	timeout := sub.s.cfg.StallTimeout
 	t := time.NewTicker(max(timeout/4, 10*time.Millisecond))
@@ -424,7 +425,7 @@ func (sub *subscription) watch(ctx context.Context, parts []*partition) {
 		offs, err := (&Admin{conn: sub.s.conn}).TopicOffsets(qctx, sub.topic)
 		cancel()
 		if err != nil {
-			continue // the broker is unreachable: not a stuck reader
+			continue // the broker is unreachable: not a stuck fetch
 		}
 		now := time.Now()
 		for _, p := range parts {
@@ -432,7 +433,7 @@ func (sub *subscription) watch(ctx context.Context, parts []*partition) {
 			if lag <= 0 || idle < timeout {
 				continue
 			}
-			recovered := p.restartReader(now)
+			recovered := p.restartFetch(now)
 			sub.logger.Error("Partition reader stalled with messages waiting; replaced it", nil, watermill.LogFields{
 				"partition": p.id, "lag": lag, "idle": idle.String(), "earlier_replacement_recovered": recovered,
 			})

@@ -14,17 +14,23 @@ import (
 	"github.com/newsflow/newsflow/pkg/kafka"
 )
 
+// nopObserver hears everything and does nothing: test observers embed it
+// and define what they record.
+type nopObserver struct{}
+
+func (nopObserver) Assigned(string, []int)           {}
+func (nopObserver) Revoked(string, []int)            {}
+func (nopObserver) Delivered(kafka.Position)         {}
+func (nopObserver) Committed(string, int, int64)     {}
+func (nopObserver) FetchError(string, int, error)    {}
+func (nopObserver) Stalled(string, int, int64, bool) {}
+
 type stallObserver struct {
-	kafka.Observer
+	nopObserver
 	mu     sync.Mutex
 	stalls []bool
 }
 
-func (o *stallObserver) Assigned(string, []int)        {}
-func (o *stallObserver) Revoked(string, []int)         {}
-func (o *stallObserver) Delivered(kafka.Position)      {}
-func (o *stallObserver) Committed(string, int, int64)  {}
-func (o *stallObserver) FetchError(string, int, error) {}
 func (o *stallObserver) Stalled(_ string, _ int, _ int64, recovered bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
